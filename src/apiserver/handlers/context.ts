@@ -1,0 +1,41 @@
+import type { ResourceInfo } from '../../api/registry.ts';
+import type { Storage } from '../../storage/interface.ts';
+import type { ApiRequest, ApiResponse } from '../http.ts';
+import type { ResourceRequestInfo } from '../request-info.ts';
+import type { ResourceStore } from '../registry/resource-store.ts';
+import type { WatchCache } from '../watch-cache.ts';
+import type { UserInfo } from '../authn/authenticate.ts';
+
+/** What every resource handler gets: the parsed request, its resource, and the server's parts. */
+export interface HandlerContext {
+  req: ApiRequest;
+  res: ApiResponse;
+  query: URLSearchParams;
+  request: ResourceRequestInfo;
+  info: ResourceInfo;
+  store: ResourceStore;
+  /** Stores by `group/resource` (storage version), for handlers that touch other resources. */
+  stores: StoreLookup;
+  storage: Storage;
+  cache: WatchCache;
+  user?: UserInfo;
+  /** Response headers to add (Warning headers from field validation). */
+  warnings: string[];
+}
+
+export interface StoreLookup {
+  byResource(group: string, resource: string): ResourceStore | undefined;
+}
+
+/** Field manager of a write: the fieldManager parameter, else the user agent's product (`kubectl`). */
+export function fieldManagerOf(ctx: Pick<HandlerContext, 'query' | 'req'>): string {
+  const explicit = ctx.query.get('fieldManager');
+  if (explicit) return explicit;
+  const agent = String(ctx.req.headers['user-agent'] ?? 'unknown');
+  return agent.split('/')[0] || 'unknown';
+}
+
+/** Whether the request is a dry run (`dryRun=All`). */
+export function isDryRun(query: URLSearchParams): boolean {
+  return query.getAll('dryRun').includes('All');
+}

@@ -1,0 +1,113 @@
+import { badRequest, expired } from '../../api/errors.ts';
+import type { KubeObject } from '../../api/object.ts';
+import { apiVersionOf } from '../../api/registry.ts';
+import { intParam, wantsTable } from '../http.ts';
+import type { CacheEvent, CacheEventType } from '../watch-cache.ts';
+import type { HandlerContext } from './context.ts';
+import { predicateFor } from './filter.ts';
+import { scopePrefix } from './list.ts';
+import { tableOf } from './respond.ts';
+
+/** A watcher that falls this far behind is closed; its client relists (Kubernetes drops slow watchers too). */
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+/** Kubernetes' default --min-request-timeout: watches end after 30-60 minutes and clients re-establish them. */
+const MIN_WATCH_SECONDS = 1800;
+const BOOKMARK_INTERVAL_MS = 60_000;
+
+/** Serialized event lines, shared by every JSON watcher of the same event (serialize once, send many). */
+const jsonLines = new WeakMap<CacheEvent, Map<CacheEventType, string>>();
+
+function jsonLine(event: CacheEvent, type: CacheEventType): string {
+  let lines = jsonLines.get(event);
+  if (!lines) jsonLines.set(event, (lines = new Map()));
+  let line = lines.get(type);
+  if (!line) lines.set(type, (line = `{"type":"${type}","object":${event.current.json}}\n`));
+  return line;
+}
+
+/**
+ * Serves a watch from the watch cache: from resourceVersion N it replays the cached events after N
+ * (410 Expired in an ERROR event when N left the window); without one it first sends the current
+ * objects as ADDED. Objects that stop matching the selectors are sent as DELETED, objects that
+ * start matching as ADDED, as the Kubernetes cacher does.
+ */
+export async function handleWatch(ctx: HandlerContext): Promise<void> {
+  const predicate = predicateFor(ctx.info, ctx.query, ctx.request.name);
+  const prefix = scopePrefix(ctx);
+  const asTable = wantsTable(ctx.req);
+  const bookmarks = ctx.query.get('allowWatchBookmarks') === 'true';
+  const sendInitialEvents = ctx.query.get('sendInitialEvents') === 'true';
+  const timeoutSeconds = intParam(ctx.query, 'timeoutSeconds') ?? MIN_WATCH_SECONDS + Math.floor(Math.random() * MIN_WATCH_SECONDS);
+  const rvText = ctx.query.get('resourceVersion') ?? '';
+  const fromRevision = rvText === '' || rvText === '0' ? undefined : Number(rvText);
+  if (fromRevision !== undefined && (!Number.isInteger(fromRevision) || fromRevision < 0)) throw badRequest(`invalid resource version: ${rvText}`);
+  if (fromRevision === undefined || sendInitialEvents) await ctx.cache.sync();
+
+  const cache = ctx.cache.resource(ctx.store.prefix);
+  const res = ctx.res;
+  res.writeHead(200, { 'content-type': asTable ? 'application/json;as=Table;v=v1;g=meta.k8s.io' : 'application/json', 'cache-control': 'no-cache, private' });
+  let firstTable = true;
+  let lastRevision = ctx.cache.currentRevision();
+  let closed = false;
+
+  const write = (text: string): void => {
+    if (closed) return;
+    const stream = res as unknown as { write(chunk: string): boolean; writableLength: number };
+    stream.write(text);
+    if (stream.writableLength > MAX_BUFFERED_BYTES) finish();
+  };
+  const send = (event: CacheEvent, type: CacheEventType): void => {
+    lastRevision = event.revision;
+    if (!asTable) return write(jsonLine(event, type));
+    const table = tableOf(ctx, [event.current.object], { resourceVersion: String(event.revision) }, firstTable);
+    firstTable = false;
+    write(`${JSON.stringify({ type, object: table })}\n`);
+  };
+  const deliver = (event: CacheEvent): void => {
+    if (!event.current.key.startsWith(prefix)) return;
+    const now = predicate(event.current.object);
+    const before = event.previous ? predicate(event.previous.object) : false;
+    if (event.type === 'DELETED') {
+      if (before || now) send(event, 'DELETED');
+    } else if (now) send(event, event.type === 'MODIFIED' && before ? 'MODIFIED' : 'ADDED');
+    else if (before) send(event, 'DELETED');
+  };
+  const bookmark = (initialEventsEnd = false): void => {
+    const object: KubeObject = { kind: ctx.info.kind, apiVersion: apiVersionOf(ctx.info), metadata: { resourceVersion: String(lastRevision) } };
+    if (initialEventsEnd) object.metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+    write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+  };
+
+  // Snapshot and subscription happen in one turn of the event loop, so no event falls between them.
+  const unsubscribe = cache.subscribe(deliver);
+  if (fromRevision === undefined || sendInitialEvents) {
+    lastRevision = ctx.cache.currentRevision();
+    for (const entry of cache.sorted(prefix)) {
+      if (predicate(entry.object)) send({ type: 'ADDED', current: entry, revision: entry.revision }, 'ADDED');
+    }
+    lastRevision = ctx.cache.currentRevision();
+    if (sendInitialEvents && bookmarks) bookmark(true);
+  } else {
+    const replay = cache.eventsSince(fromRevision);
+    if (!replay) {
+      const status = expired(`too old resource version: ${fromRevision} (${cache.oldestRevision()})`).toStatus();
+      write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      unsubscribe();
+      res.end();
+      return;
+    }
+    for (const event of replay) deliver(event);
+  }
+
+  const timers = [setTimeout(() => finish(), timeoutSeconds * 1000)];
+  if (bookmarks) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
+  function finish(): void {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    for (const timer of timers) clearTimeout(timer);
+    res.end();
+  }
+  ctx.req.on('close', finish);
+  res.on('close', finish);
+}

@@ -1,0 +1,103 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { parse as parseYaml } from 'yaml';
+import { StatusError, badRequest } from '../api/errors.ts';
+
+/** The request and response types the server handles (HTTP/2, or HTTP/1.1 through allowHTTP1). */
+export type ApiRequest = IncomingMessage | Http2ServerRequest;
+export type ApiResponse = ServerResponse | Http2ServerResponse;
+
+/** Kubernetes refuses request bodies over 3 MiB (apiserver's MaxRequestBodyBytes). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Reads the whole body, answering 413 RequestEntityTooLarge past the limit. */
+export async function readBody(req: ApiRequest, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): StatusError {
+  return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+}
+
+/** The media type of a request body without parameters (`application/json`). */
+export function mediaType(req: ApiRequest): string {
+  const header = req.headers['content-type'];
+  return (Array.isArray(header) ? header[0] : header ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * Parses a JSON or YAML body. Malformed input answers 400 BadRequest, protobuf and unknown types
+ * 415 UnsupportedMediaType, as the Kubernetes decoder does.
+ */
+export function parseBody(body: Buffer, type: string): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw badRequest('the body of the request was empty');
+  const isYaml = type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'application/x-yaml';
+  const isJson = type === '' || type === 'application/json' || type.endsWith('+json') || type === 'text/plain';
+  if (!isYaml && !isJson) {
+    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
+  try {
+    if (isYaml) return parseYaml(text, { maxAliasCount: 100 });
+    return JSON.parse(text);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw badRequest(isYaml ? `error converting YAML to JSON: ${why}` : `couldn't get version/kind; json parse error: ${why}`);
+  }
+}
+
+/** Writes a JSON body that is already serialized. */
+export function sendRaw(res: ApiResponse, code: number, json: string, contentType = 'application/json'): void {
+  if (res.headersSent) return;
+  const body = Buffer.from(json);
+  res.writeHead(code, { 'content-type': contentType, 'content-length': body.length, 'cache-control': 'no-cache, private' });
+  res.end(body);
+}
+
+/** Serializes and writes a JSON body. */
+export function sendJson(res: ApiResponse, code: number, value: unknown, contentType?: string): void {
+  sendRaw(res, code, JSON.stringify(value), contentType);
+}
+
+/** Writes a Kubernetes Status for an error. */
+export function sendError(res: ApiResponse, err: StatusError): void {
+  sendJson(res, err.code, err.toStatus());
+}
+
+/** Whether the client asked for a server-side printed Table (`kubectl get`). */
+export function wantsTable(req: ApiRequest): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('as=Table');
+}
+
+/**
+ * 406 unless the Accept header allows JSON: Kubernetes answers NotAcceptable for media types it
+ * cannot produce (skiff does not speak protobuf, and clients fall back to JSON when told so).
+ */
+export function checkAcceptable(req: ApiRequest): void {
+  const accept = req.headers.accept;
+  if (!accept) return;
+  const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
+  const ok = types.some((t) => t === '*/*' || t === 'application/*' || t === 'application/json' || t === 'application/yaml' || t === 'application/json;stream=watch');
+  if (!ok) {
+    throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml`);
+  }
+}
+
+/** A query parameter as a non-negative integer, or undefined; malformed values answer 400. */
+export function intParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw badRequest(`invalid value for ${name}: ${JSON.stringify(raw)}`);
+  return value;
+}

@@ -1,0 +1,139 @@
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { StatusError, toStatusError } from '../api/errors.ts';
+import { RESOURCES, findResource, storagePrefix } from '../api/registry.ts';
+import type { Storage } from '../storage/interface.ts';
+import type { Pki } from './authn/pki.ts';
+import { Authenticator, type UserInfo } from './authn/authenticate.ts';
+import type { ApiMetrics } from './metrics.ts';
+import { checkAcceptable, sendError, type ApiRequest, type ApiResponse } from './http.ts';
+import { parseRequestInfo } from './request-info.ts';
+import { ResourceStore } from './registry/resource-store.ts';
+import { WatchCache } from './watch-cache.ts';
+import type { HandlerContext, StoreLookup } from './handlers/context.ts';
+import { dispatchResource } from './resource-handler.ts';
+import { serveNonResource } from './non-resource.ts';
+import { bootstrapObjects } from './bootstrap.ts';
+import { registerServiceAllocation } from './registry/service-allocation.ts';
+
+export interface ApiServerOptions {
+  storage: Storage;
+  pki: Pki;
+  authenticator?: Authenticator;
+  metrics?: ApiMetrics;
+  /** Address advertised in `/api` discovery and the `kubernetes` Endpoints. */
+  advertiseAddress?: string;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** Paths anyone may read without credentials (Kubernetes' system:public-info-viewer). */
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+/**
+ * The Kubernetes API server: HTTPS (HTTP/2 with HTTP/1.1 fallback), client-certificate and bearer
+ * token authentication, the resource API served from a watch cache over the store, discovery,
+ * OpenAPI, health and metrics.
+ */
+export class ApiServer implements StoreLookup {
+  readonly cache: WatchCache;
+  private readonly stores = new Map<string, ResourceStore>();
+  private readonly storageStores = new Map<string, ResourceStore>();
+  private server?: Http2SecureServer;
+  private ready = false;
+  readonly authenticator: Authenticator;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.cache = new WatchCache(options.storage, RESOURCES.map((r) => storagePrefix(r)));
+    this.authenticator = options.authenticator ?? new Authenticator({});
+    for (const info of RESOURCES) {
+      const store = new ResourceStore(info, options.storage, this.cache);
+      this.stores.set(`${info.group}/${info.version}/${info.resource}`, store);
+      if (info.version === info.storageVersion) this.storageStores.set(`${info.group}/${info.resource}`, store);
+    }
+    registerServiceAllocation(this);
+  }
+
+  byResource(group: string, resource: string): ResourceStore | undefined {
+    return this.storageStores.get(`${group}/${resource}`);
+  }
+
+  /** Loads the watch cache, creates the built-in objects and starts listening. Resolves with the port. */
+  async start(port: number, host = '0.0.0.0'): Promise<number> {
+    await this.cache.start();
+    await bootstrapObjects(this, this.options.advertiseAddress ?? '127.0.0.1', port);
+    const { pki } = this.options;
+    this.server = createSecureServer(
+      { allowHTTP1: true, key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false },
+      (req, res) => void this.handle(req, res),
+    );
+    this.server.on('sessionError', () => {});
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    this.ready = true;
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    this.cache.stop();
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Watches hold streams open; closing the sessions ends them.
+      setTimeout(resolve, 2000).unref();
+    });
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  private async handle(req: ApiRequest, res: ApiResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'https://skiff');
+    const method = req.method ?? 'GET';
+    const info = parseRequestInfo(method, url.pathname, url.searchParams);
+    let labels = { verb: method, group: '', version: '', resource: '', subresource: '', scope: '' };
+    try {
+      const user = this.authenticator.authenticate(req);
+      if (!user && !PUBLIC_PATHS.has(url.pathname)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+      if (!info) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      if (!info.isResourceRequest) {
+        await serveNonResource(this, req, res, url, this.options.metrics);
+        return;
+      }
+      const resource = findResource(info.group, info.version, info.resource);
+      labels = { verb: info.verb.toUpperCase(), group: info.group, version: info.version, resource: info.resource, subresource: info.subresource ?? '', scope: info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster' };
+      if (!resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!resource.namespaced && info.namespace) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      checkAcceptable(req);
+      const ctx: HandlerContext = {
+        req,
+        res,
+        query: url.searchParams,
+        request: info,
+        info: resource,
+        store: this.stores.get(`${resource.group}/${resource.version}/${resource.resource}`)!,
+        stores: this,
+        storage: this.options.storage,
+        cache: this.cache,
+        user: user as UserInfo | undefined,
+        warnings: [],
+      };
+      await dispatchResource(ctx);
+    } catch (err) {
+      const status = toStatusError(err);
+      if (status.code >= 500) this.options.log?.('request failed', { method, path: url.pathname, error: err instanceof Error ? err.stack : String(err) });
+      if (!res.headersSent) sendError(res, status);
+      else res.end();
+    } finally {
+      if (info?.isResourceRequest && info.verb !== 'watch') {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        this.options.metrics?.observeRequest(labels, seconds, res.statusCode);
+      }
+    }
+  }
+}

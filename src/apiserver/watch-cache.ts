@@ -1,0 +1,217 @@
+import type { KubeObject } from '../api/object.ts';
+import type { Storage, WatchEvent, WatchHandle, KeyValue } from '../storage/interface.ts';
+
+/**
+ * One object as the cache holds it: parsed once, serialized once. `object` is frozen; writers copy.
+ * `json` carries metadata.resourceVersion = the store revision that last wrote it.
+ */
+export interface CachedObject {
+  key: string;
+  object: KubeObject;
+  json: string;
+  revision: number;
+}
+
+export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** A change as watchers see it; `previous` lets watchers tell objects entering or leaving a selector. */
+export interface CacheEvent {
+  type: CacheEventType;
+  current: CachedObject;
+  previous?: CachedObject;
+  revision: number;
+}
+
+export type CacheListener = (event: CacheEvent) => void;
+
+/** Decodes a stored value: the store keeps objects without resourceVersion, the revision supplies it. */
+export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObject {
+  const object = JSON.parse(kv.value) as KubeObject;
+  object.metadata ??= {};
+  object.metadata.resourceVersion = String(revision);
+  return { key: kv.key, object: deepFreeze(object), json: JSON.stringify(object), revision };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** How many events per resource the cache keeps for watches that resume from an older resourceVersion. */
+const HISTORY_PER_RESOURCE = 2000;
+
+/** The cache of one resource (one storage prefix): current objects plus a window of recent events. */
+export class ResourceCache {
+  readonly objects = new Map<string, CachedObject>();
+  private history: CacheEvent[] = [];
+  /** Watches may resume from any revision >= this one. */
+  private windowStart: number;
+  private listeners = new Set<CacheListener>();
+
+  constructor(
+    readonly prefix: string,
+    initialRevision: number,
+  ) {
+    this.windowStart = initialRevision;
+  }
+
+  /** Applies a store event; called by the WatchCache in revision order. */
+  apply(event: WatchEvent): void {
+    const previous = this.objects.get(event.kv.key);
+    let cacheEvent: CacheEvent;
+    if (event.type === 'DELETE') {
+      if (!previous) return;
+      this.objects.delete(event.kv.key);
+      // Kubernetes sends the last state of a deleted object, stamped with the deletion's revision.
+      const current = decodeStored(event.kv);
+      cacheEvent = { type: 'DELETED', current, previous, revision: event.kv.modRevision };
+    } else {
+      const current = decodeStored(event.kv);
+      this.objects.set(event.kv.key, current);
+      cacheEvent = { type: previous ? 'MODIFIED' : 'ADDED', current, previous, revision: current.revision };
+    }
+    this.history.push(cacheEvent);
+    if (this.history.length > HISTORY_PER_RESOURCE) {
+      const dropped = this.history.splice(0, this.history.length - HISTORY_PER_RESOURCE);
+      this.windowStart = dropped[dropped.length - 1].revision;
+    }
+    for (const listener of this.listeners) listener(cacheEvent);
+  }
+
+  /**
+   * Events after `revision`, or undefined when that revision is older than the window
+   * (the caller answers 410 Gone, as the Kubernetes watch cache does for "too old resource version").
+   */
+  eventsSince(revision: number): CacheEvent[] | undefined {
+    if (revision < this.windowStart) return undefined;
+    let lo = 0;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.history[mid].revision <= revision) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.history.slice(lo);
+  }
+
+  /** The oldest revision a watch can resume from. */
+  oldestRevision(): number {
+    return this.windowStart;
+  }
+
+  /** Objects sorted by key (the order Kubernetes lists in), optionally under a key prefix (a namespace). */
+  sorted(keyPrefix = this.prefix): CachedObject[] {
+    const out: CachedObject[] = [];
+    for (const entry of this.objects.values()) if (entry.key.startsWith(keyPrefix)) out.push(entry);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  subscribe(listener: CacheListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  watcherCount(): number {
+    return this.listeners.size;
+  }
+}
+
+/**
+ * The API server's watch cache: every object under `/registry/` held in memory, fed by one watch
+ * on the store, so that gets, lists and watches never touch the store (the role of the Kubernetes
+ * cacher). Writes go to the store; their results reach the cache through the watch.
+ */
+export class WatchCache {
+  private caches = new Map<string, ResourceCache>();
+  private revision = 0;
+  private handle?: WatchHandle;
+  private waiters: { revision: number; resolve: () => void }[] = [];
+  private failure?: Error;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly prefixes: string[],
+  ) {}
+
+  /** Loads every prefix at one revision, then follows the store from there. */
+  async start(): Promise<void> {
+    const revision = await this.storage.currentRevision();
+    for (const prefix of new Set(this.prefixes)) {
+      const cache = new ResourceCache(prefix, revision);
+      let startKey: string | undefined;
+      for (;;) {
+        const page = await this.storage.list(prefix, { revision, limit: 5000, startKey });
+        for (const kv of page.items) cache.objects.set(kv.key, decodeStored(kv));
+        if (!page.more || page.items.length === 0) break;
+        startKey = page.items[page.items.length - 1].key + '\x00';
+      }
+      this.caches.set(prefix, cache);
+    }
+    this.revision = revision;
+    this.handle = this.storage.watch('/registry/', revision, {
+      onEvents: (events) => this.onEvents(events),
+      onError: (err) => {
+        this.failure = err;
+      },
+    });
+  }
+
+  private onEvents(events: WatchEvent[]): void {
+    for (const event of events) {
+      const cache = this.cacheForKey(event.kv.key);
+      cache?.apply(event);
+      if (event.kv.modRevision > this.revision) this.revision = event.kv.modRevision;
+    }
+    if (this.waiters.length > 0) {
+      const ready = this.waiters.filter((w) => w.revision <= this.revision);
+      this.waiters = this.waiters.filter((w) => w.revision > this.revision);
+      for (const w of ready) w.resolve();
+    }
+  }
+
+  private cacheForKey(key: string): ResourceCache | undefined {
+    // Keys are /registry/<group>/<resource>/...: the prefix is the first three segments.
+    const third = key.indexOf('/', key.indexOf('/', 10) + 1);
+    return this.caches.get(key.slice(0, third + 1));
+  }
+
+  /** The cache for a storage prefix. */
+  resource(prefix: string): ResourceCache {
+    const cache = this.caches.get(prefix);
+    if (!cache) throw new Error(`no watch cache for ${prefix}`);
+    return cache;
+  }
+
+  /** The newest revision the cache has applied. */
+  currentRevision(): number {
+    return this.revision;
+  }
+
+  /** Resolves once the cache has applied `revision` (used after writes and for consistent reads). */
+  waitFor(revision: number, timeoutMs = 10_000): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (revision <= this.revision) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`watch cache did not reach revision ${revision} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        revision,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  /** Waits until the cache holds everything the store had committed when called: a consistent read. */
+  async sync(): Promise<void> {
+    await this.waitFor(await this.storage.currentRevision());
+  }
+
+  stop(): void {
+    this.handle?.cancel();
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { ApiServer } from '../apiserver/server.ts';
+import { ensurePki } from '../apiserver/authn/pki.ts';
+import { Authenticator, type UserInfo } from '../apiserver/authn/authenticate.ts';
+import { ApiMetrics } from '../apiserver/metrics.ts';
+import type { Storage } from '../storage/interface.ts';
+import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { EtcdStorage } from '../storage/etcd/etcd-storage.ts';
+import { startCompactor } from '../storage/compactor.ts';
+import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.ts';
+import { defaultDataDir } from './data-dir.ts';
+
+export interface ServerFlags {
+  dataDir: string;
+  httpsListenPort: string;
+  bindAddress: string;
+  advertiseAddress: string;
+  writeKubeconfig?: string;
+  datastoreEndpoint?: string;
+  disableAgent?: boolean;
+}
+
+/** Kubernetes compacts every 5 minutes; like kine, skiff keeps the last 1000 revisions of history. */
+const COMPACT_INTERVAL_MS = 5 * 60_000;
+const COMPACT_KEEP_REVISIONS = 1000;
+
+/** The join token agents present (k3s: DIR/server/node-token), created on first start. */
+function ensureNodeToken(serverDir: string): string {
+  const path = join(serverDir, 'node-token');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const token = `K10${randomBytes(24).toString('hex')}`;
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+function openStorage(flags: ServerFlags, serverDir: string): Promise<Storage> | Storage {
+  if (flags.datastoreEndpoint) {
+    const endpoints = flags.datastoreEndpoint.split(',').map((e) => e.trim().replace(/^etcd:\/\//, 'http://'));
+    return EtcdStorage.connect(endpoints);
+  }
+  mkdirSync(join(serverDir, 'db'), { recursive: true });
+  return SqliteStorage.open(join(serverDir, 'db', 'state.db'));
+}
+
+/** Starts the control plane: store, API server, kubeconfig. Returns a function that stops it. */
+export async function runServer(flags: ServerFlags): Promise<() => Promise<void>> {
+  const log = pino({ name: 'skiff-server' }, pino.destination(2));
+  const dataDir = resolve(flags.dataDir);
+  const serverDir = join(dataDir, 'server');
+  mkdirSync(serverDir, { recursive: true, mode: 0o700 });
+  const port = Number(flags.httpsListenPort);
+  const storage = await openStorage(flags, serverDir);
+  const pki = await ensurePki(join(serverDir, 'tls'), { hostnames: [hostname()], ips: [flags.advertiseAddress] });
+  const nodeToken = ensureNodeToken(serverDir);
+  const tokens = new Map<string, UserInfo>([[nodeToken, { username: 'system:skiff-agent', groups: ['system:nodes', 'system:authenticated'] }]]);
+  const metrics = new ApiMetrics();
+  const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
+  const listening = await api.start(port, flags.bindAddress);
+  const compactor = startCompactor(storage, { intervalMs: COMPACT_INTERVAL_MS, keepRevisions: COMPACT_KEEP_REVISIONS });
+
+  const server = `https://127.0.0.1:${listening}`;
+  const kubeconfig = kubeconfigYaml({ server, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey });
+  const adminPath = join(serverDir, 'kubeconfig.yaml');
+  writeKubeconfig(adminPath, kubeconfig);
+  if (flags.writeKubeconfig) writeKubeconfig(resolve(flags.writeKubeconfig), kubeconfig);
+  const shown = flags.writeKubeconfig ? resolve(flags.writeKubeconfig) : adminPath;
+  log.info({ port: listening, store: flags.datastoreEndpoint ? 'etcd' : 'sqlite', dataDir }, 'skiff server is ready');
+  if (!flags.disableAgent) log.warn('the node agent is not built yet: this server runs the control plane only (see README)');
+  process.stdout.write(`skiff server is running on ${server}\nPoint kubectl at it:\n  export KUBECONFIG=${shown}\n  kubectl get namespaces\n`);
+
+  return async () => {
+    compactor.stop();
+    await api.stop();
+    await storage.close();
+  };
+}
+
+/** Registers `skiff server` with the k3s-style flags tests and tools rely on. */
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('Run the control plane (API server over SQLite or etcd) and, by default, a node agent')
+    .option('--data-dir <dir>', 'folder holding state', defaultDataDir())
+    .option('--https-listen-port <port>', 'HTTPS port of the API server', '6443')
+    .option('--bind-address <ip>', 'address to listen on', '0.0.0.0')
+    .option('--advertise-address <ip>', 'address other nodes and the kubernetes Service use to reach this server', '127.0.0.1')
+    .option('--write-kubeconfig <file>', 'also write the admin kubeconfig here')
+    .option('--datastore-endpoint <url>', 'etcd endpoint(s), e.g. http://127.0.0.1:2379 (default: embedded SQLite)')
+    .option('--disable-agent', 'do not run a node agent in this process')
+    .action(async (flags: ServerFlags) => {
+      const stop = await runServer(flags);
+      let stopping = false;
+      const shutdown = (): void => {
+        if (stopping) return;
+        stopping = true;
+        void stop().finally(() => process.exit(0));
+      };
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
+    });
+}

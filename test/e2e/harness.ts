@@ -1,0 +1,130 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { request } from 'node:https';
+import { startTestEtcd } from '../../src/storage/test-etcd.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const KUBECTL = process.env.SKIFF_KUBECTL ?? '/usr/bin/kubectl';
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface KubectlResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export type StoreKind = 'sqlite' | 'etcd';
+
+/**
+ * A real `skiff server --disable-agent` in its own process and data dir, driven by the real kubectl.
+ * `restart()` stops it gracefully and starts it again on the same data; `kill9()` kills it hard.
+ */
+export class TestCluster {
+  readonly dataDir: string;
+  readonly kubeconfig: string;
+  private child?: ChildProcess;
+  private etcd?: { endpoint: string; stop(): Promise<void> };
+  port = 0;
+  logs = '';
+
+  private constructor(readonly store: StoreKind) {
+    this.dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
+    this.kubeconfig = join(this.dataDir, 'kubeconfig.yaml');
+  }
+
+  static async start(store: StoreKind): Promise<TestCluster> {
+    const cluster = new TestCluster(store);
+    if (store === 'etcd') cluster.etcd = await startTestEtcd();
+    cluster.port = await freePort();
+    await cluster.launch();
+    return cluster;
+  }
+
+  private async launch(): Promise<void> {
+    const args = ['bin/skiff.js', 'server', '--data-dir', this.dataDir, '--https-listen-port', String(this.port), '--bind-address', '127.0.0.1', '--write-kubeconfig', this.kubeconfig, '--disable-agent'];
+    if (this.etcd) args.push('--datastore-endpoint', this.etcd.endpoint);
+    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (d) => (this.logs += d));
+    child.stderr!.on('data', (d) => (this.logs += d));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`skiff server exited with ${child.exitCode}:\n${this.logs}`);
+      if (await this.ready()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`skiff server did not become ready in 30 s:\n${this.logs}`);
+  }
+
+  private ready(): Promise<boolean> {
+    return new Promise((res) => {
+      const req = request({ host: '127.0.0.1', port: this.port, path: '/readyz', rejectUnauthorized: false, timeout: 1000 }, (r) => {
+        r.resume();
+        r.on('end', () => res(r.statusCode === 200));
+      });
+      req.on('error', () => res(false));
+      req.on('timeout', () => req.destroy());
+      req.end();
+    });
+  }
+
+  /** Runs the real kubectl against this cluster. */
+  kubectl(args: string[], input?: string): KubectlResult {
+    const out = spawnSync(KUBECTL, ['--kubeconfig', this.kubeconfig, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+    return { stdout: out.stdout ?? '', stderr: out.stderr ?? '', code: out.status ?? -1 };
+  }
+
+  /** Runs kubectl and fails with its output when it exits non-zero. */
+  ok(args: string[], input?: string): string {
+    const r = this.kubectl(args, input);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }
+
+  /** Starts `kubectl` in the background (for `get -w`). */
+  spawnKubectl(args: string[]): ChildProcess {
+    return spawn(KUBECTL, ['--kubeconfig', this.kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  adminKubeconfig(): string {
+    return readFileSync(this.kubeconfig, 'utf8');
+  }
+
+  async stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.stopServer();
+    await this.launch();
+  }
+
+  async kill9AndRestart(): Promise<void> {
+    await this.stopServer('SIGKILL');
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    await this.stopServer();
+    await this.etcd?.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
