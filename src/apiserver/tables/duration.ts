@@ -1,0 +1,60 @@
+/**
+ * Human-readable ages, as apimachinery's `duration.HumanDuration` prints them in every AGE column:
+ * about two significant figures (`45s`, `3m20s`, `12m`, `5h3m`, `20h`, `3d4h`, `40d`, `2y10d`).
+ */
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+/**
+ * Formats a duration in milliseconds exactly as `duration.HumanDuration` does. Durations down to
+ * -2s (exclusive) read as `0s` to tolerate clock skew between machines; earlier ones are `<invalid>`.
+ */
+export function humanDuration(ms: number): string {
+  // Go truncates toward zero when converting a Duration to whole units.
+  const seconds = Math.trunc(ms / SECOND);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 60 * 2) return `${seconds}s`;
+  const minutes = Math.trunc(ms / MINUTE);
+  if (minutes < 10) {
+    const s = seconds % 60;
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
+  }
+  if (minutes < 60 * 3) return `${minutes}m`;
+  const hours = Math.trunc(ms / HOUR);
+  if (hours < 8) {
+    const m = minutes % 60;
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
+  }
+  if (hours < 48) return `${hours}h`;
+  const days = Math.trunc(hours / 24);
+  if (hours < 24 * 8) {
+    const h = hours % 24;
+    return h === 0 ? `${days}d` : `${days}d${h}h`;
+  }
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.trunc(days / 365);
+  if (hours < 24 * 365 * 8) {
+    const d = days % 365;
+    return d === 0 ? `${years}y` : `${years}y${d}d`;
+  }
+  return `${years}y`;
+}
+
+/** Parses an RFC 3339 timestamp (metav1.Time or MicroTime); undefined for absent or unparsable values. */
+export function parseTime(timestamp: unknown): number | undefined {
+  if (typeof timestamp !== 'string' || timestamp === '') return undefined;
+  const ms = Date.parse(timestamp);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * The age of a timestamp at `now`, as the printers' `translateTimestampSince`: `<unknown>` when the
+ * timestamp is unset (the zero time in Go).
+ */
+export function since(timestamp: unknown, now: number): string {
+  const ms = parseTime(timestamp);
+  return ms === undefined ? '<unknown>' : humanDuration(now - ms);
+}
