@@ -1,7 +1,7 @@
 import { badRequest, StatusError } from '../../api/errors.ts';
 import type { KubeObject } from '../../api/object.ts';
 import { apiVersionOf } from '../../api/registry.ts';
-import { findFieldErrors } from '../../api/field-validation.ts';
+import { findFieldErrors, strictDecodingMessage } from '../../api/field-validation.ts';
 import { mediaType, parseBody, readBody } from '../http.ts';
 import type { HandlerContext } from './context.ts';
 
@@ -53,6 +53,6 @@ export function validateFields(ctx: HandlerContext, object: unknown, model: stri
   if (level === 'Ignore') return;
   const problems = findFieldErrors(object, model);
   if (problems.length === 0) return;
-  if (level === 'Strict') throw new StatusError(400, 'BadRequest', `strict decoding error: ${problems.join(', ')}`);
+  if (level === 'Strict') throw new StatusError(400, 'BadRequest', strictDecodingMessage(ctx.info.kind, ctx.info.version, problems));
   ctx.warnings.push(...problems);
 }

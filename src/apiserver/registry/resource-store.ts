@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { applyDefaults } from '../../api/defaults/index.ts';
+import { applyCreateDefaults, applyDefaults } from '../../api/defaults/index.ts';
 import { validateCreate, validateUpdate } from '../../api/validation/index.ts';
 import { trackUpdate } from '../../api/patch/managed-fields.ts';
 import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, STALE_OBJECT_MESSAGE } from '../../api/errors.ts';
@@ -106,6 +106,7 @@ export class ResourceStore {
     else delete meta.generation;
     await this.strategy.prepareForCreate?.(object);
     applyDefaults(this.info, object);
+    applyCreateDefaults(this.info, object);
     this.check(validateCreate(this.info, object), meta.name);
     const tracked = options.appliedFields ? object : trackUpdate(undefined, object, this.fieldsContext(options));
     if (options.dryRun) return this.result(tracked, 0, true);
@@ -179,6 +180,12 @@ export class ResourceStore {
       object.status = proposed.status;
       return object;
     }
+    if (subresource === 'finalize') {
+      // namespaces/finalize changes only spec.finalizers (the namespace controller's last step).
+      const object = cloneJson(old);
+      object.spec = { ...(old.spec as object), finalizers: (proposed.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
+      return object;
+    }
     const object: KubeObject = { ...proposed, apiVersion: old.apiVersion, kind: old.kind, metadata: { ...proposed.metadata } };
     const meta = object.metadata;
     for (const field of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'namespace'] as const) {
@@ -198,6 +205,7 @@ export class ResourceStore {
   private finalizedOnEmpty(object: KubeObject): boolean {
     // Pods wait for the kubelet's final delete; namespaces for the namespace controller's.
     if (this.info.resource === 'pods' && this.info.group === '') return (object.metadata.deletionGracePeriodSeconds ?? 0) === 0;
+    if (this.info.resource === 'namespaces' && this.info.group === '') return ((object.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length === 0;
     return true;
   }
 

@@ -1,0 +1,157 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type ClientHttp2Session } from 'node:http2';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStorage } from '../storage/memory/memory-storage.ts';
+import { ensurePki, type Pki } from './authn/pki.ts';
+import { ApiServer } from './server.ts';
+
+interface Reply {
+  status: number;
+  headers: Record<string, unknown>;
+  body: string;
+  json: () => any;
+}
+
+/** An in-process API server over the memory store, spoken to over real HTTPS/HTTP2 with the admin certificate. */
+describe('API server (in process)', () => {
+  let dir: string;
+  let pki: Pki;
+  let server: ApiServer;
+  let port: number;
+  let session: ClientHttp2Session;
+  const storage = new MemoryStorage();
+
+  const call = (method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, anonymous = false): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      const s = anonymous ? connect(`https://127.0.0.1:${port}`, { ca: pki.caCert }) : session;
+      const req = s.request({ ':method': method, ':path': path, 'content-type': 'application/json', ...headers });
+      let data = '';
+      let responseHeaders: Record<string, unknown> = {};
+      req.on('response', (h) => (responseHeaders = h));
+      req.setEncoding('utf8');
+      req.on('data', (d) => (data += d));
+      req.on('end', () => {
+        if (anonymous) s.close();
+        resolve({ status: Number(responseHeaders[':status']), headers: responseHeaders, body: data, json: () => JSON.parse(data) });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-api-'));
+    pki = await ensurePki(dir, { hostnames: [], ips: [] });
+    server = new ApiServer({ storage, pki });
+    port = await server.start(0, '127.0.0.1');
+    session = connect(`https://127.0.0.1:${port}`, { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey });
+  });
+  after(async () => {
+    session?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cm = (name: string, extra: object = {}) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: '1' }, ...extra });
+
+  test('creates, reads, updates with optimistic concurrency, deletes', async () => {
+    const created = await call('POST', '/api/v1/namespaces/default/configmaps', cm('one'));
+    assert.equal(created.status, 201);
+    const obj = created.json();
+    assert.equal((await call('POST', '/api/v1/namespaces/default/configmaps', cm('one'))).json().reason, 'AlreadyExists');
+    const updated = await call('PUT', '/api/v1/namespaces/default/configmaps/one', JSON.stringify({ ...obj, data: { a: '2' } }));
+    assert.equal(updated.status, 200);
+    assert.ok(Number(updated.json().metadata.resourceVersion) > Number(obj.metadata.resourceVersion));
+    const stale = await call('PUT', '/api/v1/namespaces/default/configmaps/one', JSON.stringify({ ...obj, data: { a: '3' } }));
+    assert.equal(stale.status, 409);
+    assert.equal(stale.json().reason, 'Conflict');
+    assert.match(stale.json().message, /the object has been modified/);
+    const deleted = await call('DELETE', '/api/v1/namespaces/default/configmaps/one');
+    assert.equal(deleted.status, 200);
+    assert.equal(deleted.json().status, 'Success');
+    assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps/one')).status, 404);
+  });
+
+  test('bad input gets a Status with the right code and changes nothing', async () => {
+    const before = (await call('GET', '/api/v1/namespaces/default/configmaps')).json().metadata.resourceVersion;
+    const cases: [string, string, string | Buffer | undefined, Record<string, string>, number, string][] = [
+      ['POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion": "v1", kind', {}, 400, 'BadRequest'],
+      ['POST', '/api/v1/namespaces/default/configmaps', Buffer.alloc(3 * 1024 * 1024 + 10, 32), {}, 413, 'RequestEntityTooLarge'],
+      ['GET', '/api/v1/namespaces/default/widgets', undefined, {}, 404, 'NotFound'],
+      ['POST', '/api/v1/namespaces/default/configmaps/named', cm('named'), {}, 405, 'MethodNotAllowed'],
+      ['POST', '/api/v1/namespaces/default/configmaps', cm('Bad_Name'), {}, 422, 'Invalid'],
+      ['POST', '/api/v1/namespaces/default/configmaps', cm('x', { kind: 'Secret' }), {}, 400, 'BadRequest'],
+      ['POST', '/api/v1/namespaces/nowhere/configmaps', cm('x'), {}, 404, 'NotFound'],
+      ['POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', cm('x', { bogus: 1 }), {}, 400, 'BadRequest'],
+      ['POST', '/api/v1/namespaces/default/configmaps', cm('x'), { 'content-type': 'application/vnd.kubernetes.protobuf' }, 415, 'UnsupportedMediaType'],
+      ['GET', '/api/v1/namespaces/default/configmaps', undefined, { accept: 'application/vnd.kubernetes.protobuf' }, 406, 'NotAcceptable'],
+      ['GET', '/api/v1/namespaces/default/configmaps?labelSelector=a%20in%20(', undefined, {}, 400, 'BadRequest'],
+      ['PATCH', '/api/v1/namespaces/default/configmaps/x', '{}', { 'content-type': 'application/xml' }, 415, 'UnsupportedMediaType'],
+    ];
+    for (const [method, path, body, headers, code, reason] of cases) {
+      const reply = await call(method, path, body, headers);
+      assert.equal(reply.status, code, `${method} ${path}: ${reply.body}`);
+      const status = reply.json();
+      assert.equal(status.kind, 'Status');
+      assert.equal(status.reason, reason, `${method} ${path}`);
+      assert.equal(status.code, code);
+    }
+    const after = (await call('GET', '/api/v1/namespaces/default/configmaps')).json().metadata.resourceVersion;
+    assert.equal(after, before, 'no failed request wrote anything');
+  });
+
+  test('anonymous requests are refused except health and version', async () => {
+    assert.equal((await call('GET', '/api/v1/namespaces', undefined, {}, true)).status, 401);
+    assert.equal((await call('GET', '/readyz', undefined, {}, true)).body, 'ok');
+    assert.equal((await call('GET', '/version', undefined, {}, true)).json().major, '1');
+  });
+
+  test('dry run, generateName, strict warnings', async () => {
+    const dry = await call('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', cm('dry'));
+    assert.equal(dry.status, 201);
+    assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps/dry')).status, 404);
+    const generated = await call('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } }));
+    assert.match(generated.json().metadata.name, /^gen-[a-z0-9]{5}$/);
+    const warned = await call('POST', '/api/v1/namespaces/default/configmaps', cm('warned', { bogus: 1 }));
+    assert.equal(warned.status, 201);
+    assert.match(String(warned.headers.warning), /unknown field/);
+  });
+
+  test('watch resumes from a resourceVersion; a compacted continue token answers 410 Expired', async () => {
+    const first = (await call('POST', '/api/v1/namespaces/default/configmaps', cm('w1'))).json();
+    await call('POST', '/api/v1/namespaces/default/configmaps', cm('w2'));
+    const stream = session.request({ ':path': `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${first.metadata.resourceVersion}` });
+    stream.setEncoding('utf8');
+    const line = await new Promise<string>((resolve) => {
+      let buf = '';
+      stream.on('data', (d) => {
+        buf += d;
+        if (buf.includes('\n')) resolve(buf.split('\n')[0]);
+      });
+    });
+    stream.close();
+    const event = JSON.parse(line);
+    assert.equal(event.type, 'ADDED');
+    assert.equal(event.object.metadata.name, 'w2');
+    const page = (await call('GET', '/api/v1/namespaces/default/configmaps?limit=1')).json();
+    assert.ok(page.metadata.continue);
+    await call('POST', '/api/v1/namespaces/default/configmaps', cm('w3'));
+    await storage.compact(await storage.currentRevision());
+    const gone = await call('GET', `/api/v1/namespaces/default/configmaps?limit=1&continue=${page.metadata.continue}`);
+    assert.equal(gone.status, 410);
+    assert.equal(gone.json().reason, 'Expired');
+  });
+
+  test('discovery, aggregated discovery and tables', async () => {
+    const apis = (await call('GET', '/apis')).json();
+    assert.ok(apis.groups.some((g: { name: string }) => g.name === 'apps'));
+    const agg = await call('GET', '/apis', undefined, { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' });
+    assert.match(String(agg.headers['content-type']), /apidiscovery\.k8s\.io/);
+    assert.equal(agg.json().kind, 'APIGroupDiscoveryList');
+    const table = (await call('GET', '/api/v1/namespaces', undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).json();
+    assert.equal(table.kind, 'Table');
+    assert.deepEqual(table.columnDefinitions.map((c: { name: string }) => c.name).slice(0, 3), ['Name', 'Status', 'Age']);
+  });
+});

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStorage } from '../storage/memory/memory-storage.ts';
+import { WatchCache, type CacheEvent } from './watch-cache.ts';
+
+const PREFIX = '/registry/core/configmaps/';
+const cm = (name: string, v: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'd' }, data: { v } });
+
+test('loads existing objects, follows writes, and replays history from a revision', async () => {
+  const storage = new MemoryStorage();
+  const first = await storage.create(`${PREFIX}d/a`, cm('a', '1'));
+  const cache = new WatchCache(storage, [PREFIX, '/registry/core/pods/']);
+  await cache.start();
+  const resource = cache.resource(PREFIX);
+  assert.equal(resource.objects.get(`${PREFIX}d/a`)?.object.metadata.resourceVersion, String(first));
+
+  const seen: CacheEvent[] = [];
+  resource.subscribe((e) => seen.push(e));
+  const second = await storage.update(`${PREFIX}d/a`, cm('a', '2'), first);
+  const third = await storage.create(`${PREFIX}d/b`, cm('b', '1'));
+  const { revision: fourth } = await storage.delete(`${PREFIX}d/a`);
+  await cache.waitFor(fourth);
+  assert.deepEqual(seen.map((e) => [e.type, e.revision]), [['MODIFIED', second], ['ADDED', third], ['DELETED', fourth]]);
+  // The deleted object is reported in its last state, stamped with the deletion's revision.
+  assert.equal((seen[2].current.object.data as { v: string }).v, '2');
+  assert.equal(seen[2].current.object.metadata.resourceVersion, String(fourth));
+  assert.deepEqual(resource.eventsSince(second)!.map((e) => e.revision), [third, fourth]);
+  assert.equal(resource.eventsSince(first - 1), undefined, 'revisions before the window are gone (410)');
+  assert.deepEqual([...resource.objects.keys()], [`${PREFIX}d/b`]);
+  // Cached objects are frozen so that no handler can mutate shared state.
+  assert.throws(() => {
+    (resource.objects.get(`${PREFIX}d/b`)!.object.metadata as { name: string }).name = 'x';
+  });
+  cache.stop();
+  await storage.close();
+});
