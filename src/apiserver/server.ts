@@ -5,7 +5,7 @@ import { RESOURCES, findResource, storagePrefix } from '../api/registry.ts';
 import type { Storage } from '../storage/interface.ts';
 import type { Pki } from './authn/pki.ts';
 import { Authenticator, type UserInfo } from './authn/authenticate.ts';
-import type { ApiMetrics } from './metrics.ts';
+import { reportedVerb, type ApiMetrics } from './metrics.ts';
 import { checkAcceptable, sendError, type ApiRequest, type ApiResponse } from './http.ts';
 import { parseRequestInfo } from './request-info.ts';
 import { ResourceStore } from './registry/resource-store.ts';
@@ -45,12 +45,13 @@ export class ApiServer implements StoreLookup {
   constructor(private readonly options: ApiServerOptions) {
     this.cache = new WatchCache(options.storage, RESOURCES.map((r) => storagePrefix(r)));
     this.authenticator = options.authenticator ?? new Authenticator({});
+    // Strategies are read when stores are built, so hooks register first.
+    registerServiceAllocation(this);
     for (const info of RESOURCES) {
       const store = new ResourceStore(info, options.storage, this.cache);
       this.stores.set(`${info.group}/${info.version}/${info.resource}`, store);
       if (info.version === info.storageVersion) this.storageStores.set(`${info.group}/${info.resource}`, store);
     }
-    registerServiceAllocation(this);
   }
 
   byResource(group: string, resource: string): ResourceStore | undefined {
@@ -106,7 +107,7 @@ export class ApiServer implements StoreLookup {
         return;
       }
       const resource = findResource(info.group, info.version, info.resource);
-      labels = { verb: info.verb.toUpperCase(), group: info.group, version: info.version, resource: info.resource, subresource: info.subresource ?? '', scope: info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster' };
+      labels = { verb: reportedVerb(info.verb, String(req.headers['content-type'] ?? '')), group: info.group, version: info.version, resource: info.resource, subresource: info.subresource ?? '', scope: info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster' };
       if (!resource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (!resource.namespaced && info.namespace) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       checkAcceptable(req);
