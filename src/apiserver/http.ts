@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { parse as parseYaml } from 'yaml';
 import { StatusError, badRequest } from '../api/errors.ts';
+import { decodeProtobufObject, isKubernetesProtobuf } from '../api/protobuf/decode.ts';
 
 /** The request and response types the server handles (HTTP/2, or HTTP/1.1 through allowHTTP1). */
 export type ApiRequest = IncomingMessage | Http2ServerRequest;
@@ -35,10 +36,19 @@ export function mediaType(req: ApiRequest): string {
 }
 
 /**
- * Parses a JSON or YAML body. Malformed input answers 400 BadRequest, protobuf and unknown types
+ * Parses a JSON or YAML body. Malformed input answers 400 BadRequest, unknown types
  * 415 UnsupportedMediaType, as the Kubernetes decoder does.
  */
 export function parseBody(body: Buffer, type: string): unknown {
+  if (isKubernetesProtobuf(type)) {
+    // kubectl's typed clients send protobuf; answers are JSON, which their Accept header allows.
+    if (body.length === 0) throw badRequest('the body of the request was empty');
+    try {
+      return decodeProtobufObject(body).object;
+    } catch (err) {
+      throw badRequest(`unable to decode protobuf body: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the body of the request was empty');
   const isYaml = type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'application/x-yaml';
