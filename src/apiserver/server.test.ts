@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { MemoryStorage } from '../storage/memory/memory-storage.ts';
 import { ensurePki, type Pki } from './authn/pki.ts';
 import { ApiServer } from './server.ts';
+import { ApiMetrics } from './metrics.ts';
 
 interface Reply {
   status: number;
@@ -44,7 +45,7 @@ describe('API server (in process)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-api-'));
     pki = await ensurePki(dir, { hostnames: [], ips: [] });
-    server = new ApiServer({ storage, pki });
+    server = new ApiServer({ storage, pki, metrics: new ApiMetrics({ processMetrics: false }) });
     port = await server.start(0, '127.0.0.1');
     session = connect(`https://127.0.0.1:${port}`, { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey });
   });
@@ -154,5 +155,14 @@ describe('API server (in process)', () => {
     const table = (await call('GET', '/api/v1/namespaces', undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).json();
     assert.equal(table.kind, 'Table');
     assert.deepEqual(table.columnDefinitions.map((c: { name: string }) => c.name).slice(0, 3), ['Name', 'Status', 'Age']);
+  });
+
+  test('/metrics reports requests by verb and resource, storage latency and watchers', async () => {
+    await call('GET', '/api/v1/namespaces/default/configmaps');
+    const text = (await call('GET', '/metrics')).body;
+    assert.match(text, /apiserver_request_total\{[^}]*verb="LIST"[^}]*resource="configmaps"[^}]*\} \d+/);
+    assert.match(text, /apiserver_request_duration_seconds_bucket\{/);
+    assert.match(text, /etcd_request_duration_seconds_count\{operation="create",type="configmaps"\} \d+/);
+    assert.match(text, /apiserver_registered_watchers/);
   });
 });

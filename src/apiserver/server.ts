@@ -10,6 +10,7 @@ import { checkAcceptable, sendError, type ApiRequest, type ApiResponse } from '.
 import { parseRequestInfo } from './request-info.ts';
 import { ResourceStore } from './registry/resource-store.ts';
 import { WatchCache } from './watch-cache.ts';
+import { InstrumentedStorage } from './instrumented-storage.ts';
 import type { HandlerContext, StoreLookup } from './handlers/context.ts';
 import { dispatchResource } from './resource-handler.ts';
 import { serveNonResource } from './non-resource.ts';
@@ -42,7 +43,11 @@ export class ApiServer implements StoreLookup {
   private ready = false;
   readonly authenticator: Authenticator;
 
-  constructor(private readonly options: ApiServerOptions) {
+  private readonly options: ApiServerOptions;
+
+  constructor(options: ApiServerOptions) {
+    if (options.metrics) options = { ...options, storage: new InstrumentedStorage(options.storage, options.metrics) };
+    this.options = options;
     this.cache = new WatchCache(options.storage, RESOURCES.map((r) => storagePrefix(r)));
     this.authenticator = options.authenticator ?? new Authenticator({});
     // Strategies are read when stores are built, so hooks register first.
@@ -122,6 +127,7 @@ export class ApiServer implements StoreLookup {
         storage: this.options.storage,
         cache: this.cache,
         user: user as UserInfo | undefined,
+        metrics: this.options.metrics,
         warnings: [],
       };
       await dispatchResource(ctx);

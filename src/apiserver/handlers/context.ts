@@ -5,6 +5,7 @@ import type { ResourceRequestInfo } from '../request-info.ts';
 import type { ResourceStore } from '../registry/resource-store.ts';
 import type { WatchCache } from '../watch-cache.ts';
 import type { UserInfo } from '../authn/authenticate.ts';
+import type { ApiMetrics } from '../metrics.ts';
 
 /** What every resource handler gets: the parsed request, its resource, and the server's parts. */
 export interface HandlerContext {
@@ -19,6 +20,7 @@ export interface HandlerContext {
   storage: Storage;
   cache: WatchCache;
   user?: UserInfo;
+  metrics?: ApiMetrics;
   /** Response headers to add (Warning headers from field validation). */
   warnings: string[];
 }

@@ -79,7 +79,13 @@ export async function handleWatch(ctx: HandlerContext): Promise<void> {
   };
 
   // Snapshot and subscription happen in one turn of the event loop, so no event falls between them.
-  const unsubscribe = cache.subscribe(deliver);
+  const gvk = { group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind };
+  const stopListening = cache.subscribe(deliver);
+  ctx.metrics?.watchers(gvk, 1);
+  const unsubscribe = (): void => {
+    stopListening();
+    ctx.metrics?.watchers(gvk, -1);
+  };
   if (fromRevision === undefined || sendInitialEvents) {
     lastRevision = ctx.cache.currentRevision();
     for (const entry of cache.sorted(prefix)) {
