@@ -1,5 +1,6 @@
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { StatusError, toStatusError } from '../api/errors.ts';
 import { RESOURCES, findResource, storagePrefix } from '../api/registry.ts';
 import type { Storage } from '../storage/interface.ts';
@@ -40,6 +41,7 @@ export class ApiServer implements StoreLookup {
   private readonly stores = new Map<string, ResourceStore>();
   private readonly storageStores = new Map<string, ResourceStore>();
   private server?: Http2SecureServer;
+  private readonly sockets = new Set<TLSSocket>();
   private ready = false;
   readonly authenticator: Authenticator;
 
@@ -73,6 +75,11 @@ export class ApiServer implements StoreLookup {
       (req, res) => void this.handle(req, res),
     );
     this.server.on('sessionError', () => {});
+    // Tracked so that stop() can end keep-alive connections and open watches at once.
+    this.server.on('secureConnection', (socket: TLSSocket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
@@ -88,7 +95,7 @@ export class ApiServer implements StoreLookup {
     if (!server) return;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      // Watches hold streams open; closing the sessions ends them.
+      for (const socket of this.sockets) socket.destroy();
       setTimeout(resolve, 2000).unref();
     });
   }

@@ -22,7 +22,7 @@ async function until(check: () => boolean, what: string, ms = 15_000): Promise<v
   }
 }
 
-test('@kubernetes/client-node makeInformer sees ConfigMap adds, updates and deletes', async () => {
+test('@kubernetes/client-node makeInformer sees ConfigMap adds, updates and deletes', { timeout: 60_000 }, async () => {
   const kc = new KubeConfig();
   kc.loadFromFile(cluster.kubeconfig);
   const api = kc.makeApiClient(CoreV1Api);
@@ -35,7 +35,13 @@ test('@kubernetes/client-node makeInformer sees ConfigMap adds, updates and dele
   informer.on('update', (cm) => seen.push(`update ${cm.metadata?.name} ${cm.data?.v}`));
   informer.on('delete', (cm) => seen.push(`delete ${cm.metadata?.name}`));
   informer.on('error', (err) => errors.push(err));
-  await informer.start();
+  // client-node (HTTP/1.1 through node-fetch) waits for the watch's response headers, which
+  // Kubernetes flushes at once, before any event.
+  const giveUp = new AbortController();
+  await Promise.race([
+    informer.start(),
+    delay(15_000, undefined, { signal: giveUp.signal }).then(() => Promise.reject(new Error('informer.start() did not resolve: watch response headers not flushed'))),
+  ]).finally(() => giveUp.abort());
   try {
     await until(() => seen.includes('add before'), 'initial list');
     await api.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cm1' }, data: { v: '1' } } });

@@ -46,6 +46,8 @@ export async function handleWatch(ctx: HandlerContext): Promise<void> {
   const cache = ctx.cache.resource(ctx.store.prefix);
   const res = ctx.res;
   res.writeHead(200, { 'content-type': asTable ? 'application/json;as=Table;v=v1;g=meta.k8s.io' : 'application/json', 'cache-control': 'no-cache, private' });
+  // HTTP/1.1 clients (client-node) wait for the headers before reading events: send them now, as kube-apiserver does.
+  (res as { flushHeaders?: () => void }).flushHeaders?.();
   let firstTable = true;
   let lastRevision = ctx.cache.currentRevision();
   let closed = false;

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findResource } from '../api/registry.ts';
+import { FakeClient } from '../client/fake-client.ts';
+import { ApiEventRecorder, type CoreEvent } from './event-recorder.ts';
+
+const EVENTS = findResource('', 'v1', 'events')!;
+const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'ns', name: 'web-1', uid: 'uid-1', resourceVersion: '7' } };
+const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'uid-n' } };
+
+test('writes core/v1 Events in Kubernetes shape and bumps count for repeats', async () => {
+  const client = new FakeClient();
+  const recorder = new ApiEventRecorder(client, { component: 'replicaset-controller' });
+  recorder.event(pod, 'Normal', 'SuccessfulCreate', 'Created pod: web-1');
+  recorder.event(pod, 'Normal', 'SuccessfulCreate', 'Created pod: web-1');
+  recorder.event(pod, 'Warning', 'FailedCreate', 'quota exceeded');
+  recorder.event(node, 'Normal', 'NodeReady', 'Node n1 status is now: NodeReady');
+  await recorder.flush();
+
+  const writes = client.writes();
+  // Writes for different events run concurrently; for one event the create precedes the bump.
+  assert.deepEqual(writes.map((w) => w.verb).sort(), ['create', 'create', 'create', 'patch']);
+  assert.ok(writes.findIndex((w) => w.verb === 'create' && w.object?.reason === 'SuccessfulCreate') < writes.findIndex((w) => w.verb === 'patch'));
+  const events = (await client.list<CoreEvent>(EVENTS)).items;
+  assert.equal(events.length, 3);
+  const created = events.find((e) => e.reason === 'SuccessfulCreate')!;
+  assert.match(created.metadata.name!, /^web-1\.[0-9a-f]+$/);
+  assert.equal(created.metadata.namespace, 'ns');
+  assert.deepEqual(created.involvedObject, { kind: 'Pod', namespace: 'ns', name: 'web-1', uid: 'uid-1', apiVersion: 'v1', resourceVersion: '7' });
+  assert.equal(created.type, 'Normal');
+  assert.deepEqual(created.source, { component: 'replicaset-controller' });
+  assert.equal(created.reportingComponent, 'replicaset-controller');
+  assert.equal(created.count, 2);
+  assert.match(created.firstTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.ok(created.lastTimestamp >= created.firstTimestamp);
+  assert.equal(events.find((e) => e.reason === 'FailedCreate')!.count, 1);
+  assert.equal(events.find((e) => e.reason === 'NodeReady')!.metadata.namespace, 'default', 'cluster-scoped objects report in default');
+});
+
+test('a repeat whose Event was deleted is created again; write errors never throw', async () => {
+  const client = new FakeClient();
+  const logged: string[] = [];
+  const recorder = new ApiEventRecorder(client, { component: 'c' }, (msg) => logged.push(msg));
+  recorder.event(pod, 'Normal', 'R', 'm');
+  await recorder.flush();
+  const [event] = (await client.list(EVENTS)).items;
+  await client.delete(EVENTS, 'ns', event.metadata.name!);
+  recorder.event(pod, 'Normal', 'R', 'm');
+  await recorder.flush();
+  const [again] = (await client.list<CoreEvent>(EVENTS)).items;
+  assert.equal(again.count, 2);
+
+  client.reactor = () => {
+    throw new Error('boom');
+  };
+  recorder.event(pod, 'Normal', 'Other', 'x');
+  await recorder.flush();
+  assert.deepEqual(logged, ['unable to write event']);
+});

@@ -1,0 +1,304 @@
+import { StatusError } from '../api/errors.ts';
+import type { KubeObject } from '../api/object.ts';
+import type { KubeClient } from '../client/interface.ts';
+import type { ResourceRef } from '../client/resource-ref.ts';
+import type { WatchStream } from '../client/watch-stream.ts';
+import { Indexer, objectKey, type IndexFunc } from './indexer.ts';
+import { Lister } from './lister.ts';
+
+/**
+ * Callbacks of an informer. They run synchronously in the informer's loop, so they should only
+ * enqueue work (level-based controllers). Objects are frozen: never mutate them.
+ */
+export interface EventHandler<T extends KubeObject = KubeObject> {
+  /** A new object; `isInInitialList` when it came from the first list (or a replay to a late handler). */
+  onAdd?(obj: T, isInInitialList: boolean): void;
+  /** A changed object; on a periodic resync old and new are the same object. */
+  onUpdate?(oldObj: T, newObj: T): void;
+  /**
+   * A deleted object, with its last known state. `finalStateUnknown` when the deletion was
+   * inferred from a relist (client-go's DeletedFinalStateUnknown tombstone).
+   */
+  onDelete?(obj: T, finalStateUnknown: boolean): void;
+}
+
+/** What an informer lists and watches, and how. */
+export interface InformerOptions<T extends KubeObject = KubeObject> {
+  /** Only this namespace (all namespaces when absent). */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Every this many ms, handlers get onUpdate(obj, obj) for every cached object (0: never). */
+  resyncPeriodMs?: number;
+  /** Extra indexes beside the namespace index. */
+  indexers?: Record<string, IndexFunc<T>>;
+  /** Page size of the list (client-go's pager uses 500). */
+  pageSize?: number;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+const INITIAL_BACKOFF_MS = 800;
+const MAX_BACKOFF_MS = 30_000;
+/** client-go's reflector asks the server to end each watch after 5 to 10 minutes, spreading the reconnects. */
+const MIN_WATCH_TIMEOUT_S = 300;
+/** A watch that ends this quickly without a single event is treated as a failure, to avoid a hot loop. */
+const SHORT_WATCH_MS = 1000;
+
+/** Deep-freezes a JSON value, so that cached objects cannot be changed by a consumer. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}
+
+/**
+ * One resource's list-and-watch loop with a local cache (client-go's SharedIndexInformer, with
+ * the reflector folded in). It lists in pages of 500, then watches from the list's
+ * resourceVersion with bookmarks. When the watch ends it re-watches from the last resourceVersion
+ * seen; on 410 Expired/Gone (too old) it relists and reconciles the cache with the new list,
+ * firing add/update/delete for the differences. Transport failures back off from 0.8 s to 30 s.
+ */
+export class SharedInformer<T extends KubeObject = KubeObject> {
+  readonly indexer: Indexer<T>;
+  private readonly handlers = new Set<EventHandler<T>>();
+  private readonly syncWaiters: (() => void)[] = [];
+  private synced = false;
+  private started = false;
+  private stopped = false;
+  private needList = true;
+  private lastRV = '';
+  private watch?: WatchStream<T>;
+  private readonly abort = new AbortController();
+  private resyncTimer?: NodeJS.Timeout;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly client: KubeClient,
+    readonly ref: ResourceRef,
+    private readonly opts: InformerOptions<T> = {},
+  ) {
+    this.indexer = new Indexer<T>();
+    if (opts.indexers) this.indexer.addIndexers(opts.indexers);
+  }
+
+  /**
+   * Registers handlers; returns a function that removes them. A handler added after the cache
+   * synced first receives onAdd for every cached object, as client-go does.
+   */
+  addEventHandler(handler: EventHandler<T>): () => void {
+    this.handlers.add(handler);
+    if (this.synced) for (const obj of this.indexer.list()) call(() => handler.onAdd?.(obj, true), this.opts.log);
+    return () => this.handlers.delete(handler);
+  }
+
+  /** Adds indexes to the cache; names already present are left as they are. */
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    const fresh = Object.fromEntries(Object.entries(indexers).filter(([name]) => !this.indexer.hasIndex(name)));
+    this.indexer.addIndexers(fresh);
+  }
+
+  /** A read-only view of the cache. */
+  lister(): Lister<T> {
+    return new Lister(this.indexer);
+  }
+
+  /** Whether the first list has been stored (the cache is complete as of some point in time). */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** The resourceVersion of the last list, watch event or bookmark processed. */
+  lastSyncResourceVersion(): string {
+    return this.lastRV;
+  }
+
+  /** Resolves true once synced, or false if the informer is stopped (or `signal` aborts) first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.synced) return Promise.resolve(true);
+    if (this.stopped || signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = (): void => resolve(false);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.syncWaiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(this.synced);
+      });
+    });
+  }
+
+  /** Starts listing and watching (idempotent). */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.loop = this.run();
+    const period = this.opts.resyncPeriodMs ?? 0;
+    if (period > 0) this.resyncTimer = setInterval(() => this.resync(), period);
+  }
+
+  /** Stops the loop and closes the watch; resolves when the loop has ended. The cache stays readable. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.resyncTimer);
+    this.abort.abort();
+    this.watch?.close();
+    for (const wake of this.syncWaiters.splice(0)) wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = INITIAL_BACKOFF_MS;
+    while (!this.stopped) {
+      try {
+        if (this.needList) await this.listAndReplace();
+        await this.watchOnce();
+        backoff = INITIAL_BACKOFF_MS;
+      } catch (err) {
+        if (this.stopped) break;
+        if (isTooOld(err)) {
+          // The server no longer has history back to our resourceVersion: start over with a list.
+          this.needList = true;
+          continue;
+        }
+        // An API error (not a broken connection) may mean our state is bad: relist, as the reflector does.
+        if (err instanceof StatusError && err.code !== 429) this.needList = true;
+        this.opts.log?.('informer list/watch failed', { resource: this.ref.resource, error: err instanceof Error ? err.message : String(err) });
+        await this.sleep(backoff * (1 + Math.random() * 0.2));
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async listAndReplace(): Promise<void> {
+    const { items, resourceVersion } = await this.listAll();
+    if (this.stopped) return;
+    this.replace(items.map((item) => this.normalize(item)));
+    this.lastRV = resourceVersion;
+    this.needList = false;
+    if (!this.synced) {
+      this.synced = true;
+      for (const wake of this.syncWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Lists in pages; if a continue token expires mid-way, falls back to one full list (client-go's pager). */
+  private async listAll(): Promise<{ items: T[]; resourceVersion: string }> {
+    const base = { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, signal: this.abort.signal };
+    const items: T[] = [];
+    let token: string | undefined;
+    let resourceVersion = '';
+    do {
+      try {
+        const page = await this.client.list<T>(this.ref, { ...base, limit: this.opts.pageSize ?? 500, continue: token });
+        items.push(...page.items);
+        token = page.metadata.continue || undefined;
+        resourceVersion = page.metadata.resourceVersion ?? '';
+      } catch (err) {
+        if (!token || !isTooOld(err)) throw err;
+        const full = await this.client.list<T>(this.ref, base);
+        return { items: full.items, resourceVersion: full.metadata.resourceVersion ?? '' };
+      }
+    } while (token);
+    return { items, resourceVersion };
+  }
+
+  /** Applies a fresh list to the cache, firing handlers for what changed since the cache's content. */
+  private replace(items: T[]): void {
+    const initial = !this.synced;
+    const previous = new Map(this.indexer.listKeys().map((key) => [key, this.indexer.getByKey(key)!]));
+    this.indexer.replace(items);
+    for (const obj of items) {
+      const key = objectKey(obj);
+      const old = previous.get(key);
+      previous.delete(key);
+      if (!old) this.dispatch((h) => h.onAdd?.(obj, initial));
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.dispatch((h) => h.onUpdate?.(old, obj));
+    }
+    for (const gone of previous.values()) this.dispatch((h) => h.onDelete?.(gone, true));
+  }
+
+  private async watchOnce(): Promise<void> {
+    const started = Date.now();
+    let events = 0;
+    const watch = await this.client.watch<T>(this.ref, {
+      namespace: this.opts.namespace,
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
+      resourceVersion: this.lastRV,
+      allowWatchBookmarks: true,
+      timeoutSeconds: Math.floor(MIN_WATCH_TIMEOUT_S * (1 + Math.random())),
+      signal: this.abort.signal,
+    });
+    this.watch = watch;
+    try {
+      for await (const event of watch) {
+        if (this.stopped) break;
+        events++;
+        const rv = event.object?.metadata?.resourceVersion;
+        if (event.type !== 'BOOKMARK') this.apply(event.type, this.normalize(event.object));
+        if (rv) this.lastRV = rv;
+      }
+    } finally {
+      watch.close();
+      this.watch = undefined;
+    }
+    if (!this.stopped && events === 0 && Date.now() - started < SHORT_WATCH_MS) throw new Error('very short watch: the server closed it at once');
+  }
+
+  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
+    const key = objectKey(obj);
+    if (type === 'DELETED') {
+      const old = this.indexer.deleteKey(key);
+      this.dispatch((h) => h.onDelete?.(old ?? obj, false));
+      return;
+    }
+    const old = this.indexer.set(obj);
+    if (old) this.dispatch((h) => h.onUpdate?.(old, obj));
+    else this.dispatch((h) => h.onAdd?.(obj, false));
+  }
+
+  private resync(): void {
+    if (!this.synced || this.stopped) return;
+    for (const obj of this.indexer.list()) this.dispatch((h) => h.onUpdate?.(obj, obj));
+  }
+
+  /** List items carry no apiVersion/kind on the wire; fill them in so every cached object is self-describing. */
+  private normalize(obj: T): T {
+    if (!obj.kind && this.ref.kind) {
+      obj.kind = this.ref.kind;
+      obj.apiVersion = this.ref.group ? `${this.ref.group}/${this.ref.version}` : this.ref.version;
+    }
+    return deepFreeze(obj);
+  }
+
+  private dispatch(fn: (handler: EventHandler<T>) => void): void {
+    for (const handler of this.handlers) call(() => fn(handler), this.opts.log);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const signal = this.abort.signal;
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** 410 Gone/Expired: the resourceVersion asked for is older than the server's history. */
+function isTooOld(err: unknown): boolean {
+  return err instanceof StatusError && err.code === 410;
+}
+
+function call(fn: () => void, log: InformerOptions['log']): void {
+  try {
+    fn();
+  } catch (err) {
+    // A failing handler must not stop the informer or the other handlers (client-go recovers panics the same way).
+    log?.('informer event handler failed', { error: err instanceof Error ? err.stack : String(err) });
+  }
+}
