@@ -61,13 +61,14 @@ export class TestCluster {
     this.child = child;
     child.stdout!.on('data', (d) => (this.logs += d));
     child.stderr!.on('data', (d) => (this.logs += d));
-    const deadline = Date.now() + 30_000;
+    // Generous: the first start in a fresh clone transpiles every source file, and CI machines are shared.
+    const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`skiff server exited with ${child.exitCode}:\n${this.logs}`);
       if (await this.ready()) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`skiff server did not become ready in 30 s:\n${this.logs}`);
+    throw new Error(`skiff server did not become ready in 120 s:\n${this.logs}`);
   }
 
   private ready(): Promise<boolean> {
