@@ -186,9 +186,14 @@ export class SchedulingQueue implements Nominator {
 
   private wake(): void {
     while (this.waiters.length && this.active.size) {
+      // Take the waiter before popping: tryPop can flush the backoff queue, which re-enters wake().
+      const waiter = this.waiters.shift()!;
       const qp = this.tryPop();
-      if (!qp) break;
-      this.waiters.shift()!(qp);
+      if (!qp) {
+        this.waiters.unshift(waiter);
+        break;
+      }
+      waiter(qp);
     }
   }
 

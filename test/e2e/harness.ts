@@ -41,13 +41,17 @@ export class TestCluster {
   port = 0;
   logs = '';
 
-  private constructor(readonly store: StoreKind) {
+  private constructor(
+    readonly store: StoreKind,
+    private readonly extraArgs: string[],
+  ) {
     this.dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
     this.kubeconfig = join(this.dataDir, 'kubeconfig.yaml');
   }
 
-  static async start(store: StoreKind): Promise<TestCluster> {
-    const cluster = new TestCluster(store);
+  /** Starts a server; `extraArgs` are added to its command line (e.g. `--disable-controller-manager`). */
+  static async start(store: StoreKind, extraArgs: string[] = []): Promise<TestCluster> {
+    const cluster = new TestCluster(store, extraArgs);
     if (store === 'etcd') cluster.etcd = await startTestEtcd();
     cluster.port = await freePort();
     await cluster.launch();
@@ -57,6 +61,7 @@ export class TestCluster {
   private async launch(): Promise<void> {
     const args = ['bin/skiff.js', 'server', '--data-dir', this.dataDir, '--https-listen-port', String(this.port), '--bind-address', '127.0.0.1', '--write-kubeconfig', this.kubeconfig, '--disable-agent'];
     if (this.etcd) args.push('--datastore-endpoint', this.etcd.endpoint);
+    args.push(...this.extraArgs);
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.on('data', (d) => (this.logs += d));

@@ -15,7 +15,7 @@ const stop = new AbortController();
 let done: Promise<void> = Promise.resolve();
 
 before(async () => {
-  cluster = await TestCluster.start('sqlite');
+  cluster = await TestCluster.start('sqlite', ['--disable-scheduler']);
 });
 after(async () => {
   stop.abort();

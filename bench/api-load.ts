@@ -1,0 +1,260 @@
+/**
+ * The kine load mix against the API server on ConfigMaps (~1 KiB each): 20% create, 50% update
+ * (PUT with the resourceVersion of a known object; on 409 Conflict refetch and retry once), 20%
+ * delete, 10% list of a namespace holding a few hundred objects. Runs N concurrent clients, each on
+ * its own HTTP/2 session, for a bounded time and op count, and reports throughput and latency next
+ * to the raw store floor measured in the same run.
+ *
+ * Run alone: `node --import tsx bench/api-load.ts [sqlite|etcd ...]`
+ */
+import { startTestEtcd } from '../src/storage/test-etcd.ts';
+import { H2Client, closeAll, jsonBody, type H2Response } from './h2-client.ts';
+import type { Credentials } from './kubeconfig.ts';
+import { BenchServer, type BenchStore } from './server-process.ts';
+import { measureFloor, type FloorResult } from './floors.ts';
+import { round2, summarize, type LatencySummary } from './stats.ts';
+import { configMap, ensureNamespace, envNumber, fanOut, isMain } from './workload.ts';
+
+type Op = 'create' | 'update' | 'delete' | 'list';
+
+/** Parameters of one load run. */
+export interface LoadOptions {
+  namespace: string;
+  clients: number;
+  seconds: number;
+  /** ConfigMaps created before the clock starts, so lists see a namespace of a few hundred objects. */
+  seedObjects: number;
+  /** Upper bound on requests per client, so a run ends even if the clock misbehaves. */
+  maxOpsPerClient: number;
+}
+
+/** What one load run measured. Latencies in ms; `writes` = create + update + delete requests. */
+export interface LoadResult {
+  clients: number;
+  seconds: number;
+  ops: number;
+  opsPerSec: number;
+  writes: number;
+  writesPerSec: number;
+  /** Latency of create, update and delete requests together. */
+  mutating: LatencySummary;
+  byOp: Record<Op, LatencySummary>;
+  /** 409s on update, each followed by a refetch. */
+  conflicts: number;
+  /** Unexpected outcomes by `op:status` (status 0 = transport error or timeout). */
+  errors: Record<string, number>;
+}
+
+/** One client's view: the objects it owns (name -> resourceVersion) and its samples. */
+interface ClientState {
+  index: number;
+  client: H2Client;
+  known: Map<string, string>;
+  created: number;
+  version: number;
+  latencies: Record<Op, number[]>;
+}
+
+interface Shared {
+  options: LoadOptions;
+  deadline: number;
+  conflicts: number;
+  errors: Record<string, number>;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+function pickOp(state: ClientState): Op {
+  const r = Math.random();
+  const op: Op = r < 0.2 ? 'create' : r < 0.7 ? 'update' : r < 0.9 ? 'delete' : 'list';
+  // A client that owns nothing cannot update or delete; it creates instead (keeps the mix honest).
+  return (op === 'update' || op === 'delete') && state.known.size === 0 ? 'create' : op;
+}
+
+function anyKnown(state: ClientState): [string, string] {
+  const skip = Math.floor(Math.random() * state.known.size);
+  let i = 0;
+  for (const entry of state.known) if (i++ === skip) return entry;
+  throw new Error('unreachable: known is not empty');
+}
+
+function fail(shared: Shared, op: Op, res: H2Response): void {
+  const key = `${op}:${res.status}`;
+  shared.errors[key] = (shared.errors[key] ?? 0) + 1;
+}
+
+function rvOf(res: H2Response): string | undefined {
+  return jsonBody<{ metadata?: { resourceVersion?: string } }>(res)?.metadata?.resourceVersion;
+}
+
+async function doCreate(state: ClientState, shared: Shared): Promise<H2Response> {
+  const ns = shared.options.namespace;
+  const name = `c${state.index}-${state.created++}`;
+  const res = await state.client.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: configMap(ns, name, 0), timeoutMs: REQUEST_TIMEOUT_MS });
+  const rv = res.status === 201 ? rvOf(res) : undefined;
+  if (rv) state.known.set(name, rv);
+  else fail(shared, 'create', res);
+  return res;
+}
+
+async function doUpdate(state: ClientState, shared: Shared): Promise<H2Response> {
+  const ns = shared.options.namespace;
+  const [name, rv] = anyKnown(state);
+  const path = `/api/v1/namespaces/${ns}/configmaps/${name}`;
+  let res = await state.client.request({ method: 'PUT', path, body: configMap(ns, name, ++state.version, rv), timeoutMs: REQUEST_TIMEOUT_MS });
+  if (res.status === 409) {
+    // Optimistic concurrency as clients do it: refetch for the current resourceVersion, retry once.
+    shared.conflicts++;
+    const current = await state.client.request({ path, timeoutMs: REQUEST_TIMEOUT_MS });
+    const fresh = current.status === 200 ? rvOf(current) : undefined;
+    if (!fresh) {
+      state.known.delete(name);
+      fail(shared, 'update', current);
+      return res;
+    }
+    res = await state.client.request({ method: 'PUT', path, body: configMap(ns, name, ++state.version, fresh), timeoutMs: REQUEST_TIMEOUT_MS });
+  }
+  const next = res.status === 200 ? rvOf(res) : undefined;
+  if (next) state.known.set(name, next);
+  else fail(shared, 'update', res);
+  return res;
+}
+
+async function doDelete(state: ClientState, shared: Shared): Promise<H2Response> {
+  const [name] = anyKnown(state);
+  state.known.delete(name);
+  const res = await state.client.request({ method: 'DELETE', path: `/api/v1/namespaces/${shared.options.namespace}/configmaps/${name}`, timeoutMs: REQUEST_TIMEOUT_MS });
+  if (res.status !== 200 && res.status !== 202) fail(shared, 'delete', res);
+  return res;
+}
+
+async function doList(state: ClientState, shared: Shared): Promise<H2Response> {
+  const res = await state.client.request({ path: `/api/v1/namespaces/${shared.options.namespace}/configmaps`, timeoutMs: REQUEST_TIMEOUT_MS });
+  if (res.status !== 200) fail(shared, 'list', res);
+  return res;
+}
+
+const OPS: Record<Op, (state: ClientState, shared: Shared) => Promise<H2Response>> = { create: doCreate, update: doUpdate, delete: doDelete, list: doList };
+
+async function clientLoop(state: ClientState, shared: Shared): Promise<number> {
+  let ops = 0;
+  while (ops < shared.options.maxOpsPerClient && performance.now() < shared.deadline) {
+    const op = pickOp(state);
+    const res = await OPS[op](state, shared);
+    state.latencies[op].push(res.ms);
+    ops++;
+  }
+  return ops;
+}
+
+/** Creates the seed objects and hands them out round-robin to the clients that will own them. */
+async function seed(states: ClientState[], options: LoadOptions): Promise<void> {
+  const ns = options.namespace;
+  const seeder = states[0].client;
+  await ensureNamespace(seeder, ns);
+  await fanOut(options.seedObjects, 16, performance.now() + 60_000, async (i) => {
+    const owner = states[i % states.length];
+    const name = `seed-${i}`;
+    const res = await owner.client.request({ method: 'POST', path: `/api/v1/namespaces/${ns}/configmaps`, body: configMap(ns, name, 0), timeoutMs: REQUEST_TIMEOUT_MS });
+    const rv = res.status === 201 ? rvOf(res) : undefined;
+    if (!rv) throw new Error(`seeding ${name}: ${res.status} ${res.error ?? res.body.toString().slice(0, 300)}`);
+    owner.known.set(name, rv);
+  });
+}
+
+/** Runs the load mix against the server `creds` points at. The namespace should be fresh. */
+export async function runLoad(creds: Credentials, options: LoadOptions): Promise<LoadResult> {
+  const clients = await H2Client.connectMany(creds, options.clients);
+  try {
+    const states: ClientState[] = clients.map((client, index) => ({ index, client, known: new Map(), created: 0, version: 0, latencies: { create: [], update: [], delete: [], list: [] } }));
+    await seed(states, options);
+    const shared: Shared = { options, deadline: 0, conflicts: 0, errors: {} };
+    const started = performance.now();
+    shared.deadline = started + options.seconds * 1000;
+    const counts = await Promise.all(states.map((s) => clientLoop(s, shared)));
+    const seconds = (performance.now() - started) / 1000;
+    const all = (op: Op): number[] => states.flatMap((s) => s.latencies[op]);
+    const byOp = { create: summarize(all('create')), update: summarize(all('update')), delete: summarize(all('delete')), list: summarize(all('list')) };
+    const ops = counts.reduce((a, b) => a + b, 0);
+    const writes = byOp.create.count + byOp.update.count + byOp.delete.count;
+    return {
+      clients: options.clients,
+      seconds: round2(seconds),
+      ops,
+      opsPerSec: round2(ops / seconds),
+      writes,
+      writesPerSec: round2(writes / seconds),
+      mutating: summarize([...all('create'), ...all('update'), ...all('delete')]),
+      byOp,
+      conflicts: shared.conflicts,
+      errors: shared.errors,
+    };
+  } finally {
+    await closeAll(clients);
+  }
+}
+
+/** Load runs on one store with the raw floor of that store measured in the same run. */
+export interface StoreLoadReport {
+  store: BenchStore;
+  floor: FloorResult;
+  runs: LoadResult[];
+}
+
+/** Settings for {@link benchApiLoad}; defaults follow the brief (4 and 64 clients, 15 s each). */
+export interface ApiLoadSettings {
+  clientCounts: number[];
+  seconds: number;
+  floorSeconds: number;
+  seedObjects: number;
+  cpuProfDir?: string;
+}
+
+/** Defaults, overridable with SKIFF_BENCH_SECONDS / SKIFF_BENCH_FLOOR_SECONDS for quick runs. */
+export function defaultLoadSettings(): ApiLoadSettings {
+  return { clientCounts: [4, 64], seconds: envNumber('SKIFF_BENCH_SECONDS', 15), floorSeconds: envNumber('SKIFF_BENCH_FLOOR_SECONDS', 5), seedObjects: 300, cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF };
+}
+
+/**
+ * Measures the raw floor of `store` (better-sqlite3 one-row transactions, or etcd puts with 64
+ * clients), then starts a server on that store and runs the load mix at each client count.
+ */
+export async function benchApiLoad(store: BenchStore, settings = defaultLoadSettings()): Promise<StoreLoadReport> {
+  const etcd = store === 'etcd' ? await startTestEtcd() : undefined;
+  try {
+    const floor = await measureFloor(store, settings.floorSeconds, etcd?.endpoint);
+    const server = await BenchServer.start({ etcdEndpoint: etcd?.endpoint, cpuProfDir: settings.cpuProfDir });
+    try {
+      const runs: LoadResult[] = [];
+      for (const clients of settings.clientCounts) {
+        const options: LoadOptions = { namespace: `load-${clients}`, clients, seconds: settings.seconds, seedObjects: settings.seedObjects, maxOpsPerClient: 1_000_000 };
+        runs.push(await runLoad(server.credentials(), options));
+      }
+      return { store, floor, runs };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await etcd?.stop();
+  }
+}
+
+/** Markdown rows for a report (one per run). */
+export function loadRows(report: StoreLoadReport): string[] {
+  return report.runs.map((r) => {
+    const ratio = report.floor.opsPerSec > 0 ? `${Math.round((100 * r.writesPerSec) / report.floor.opsPerSec)}%` : 'n/a';
+    const errors = Object.entries(r.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '0';
+    return `| ${report.store} | ${r.clients} | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
+  });
+}
+
+/** Header of the table {@link loadRows} fills. */
+export const LOAD_HEADER = ['| store | clients | ops/s | writes/s | mutating p50 ms | mutating p99 ms | list p50 ms | raw floor ops/s | writes/floor | errors |', '|---|---|---|---|---|---|---|---|---|---|'];
+
+if (isMain(import.meta.url)) {
+  const stores = (process.argv.slice(2).filter((a) => a === 'sqlite' || a === 'etcd') as BenchStore[]);
+  const reports: StoreLoadReport[] = [];
+  for (const store of stores.length ? stores : (['sqlite', 'etcd'] as BenchStore[])) reports.push(await benchApiLoad(store));
+  console.log([...LOAD_HEADER, ...reports.flatMap(loadRows)].join('\n'));
+  console.log(JSON.stringify(reports, null, 2));
+}
