@@ -14,6 +14,7 @@ import { EtcdStorage } from '../storage/etcd/etcd-storage.ts';
 import { startCompactor } from '../storage/compactor.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.ts';
 import { defaultDataDir } from './data-dir.ts';
+import { startControlPlane } from './control-plane.ts';
 
 export interface ServerFlags {
   dataDir: string;
@@ -23,6 +24,8 @@ export interface ServerFlags {
   writeKubeconfig?: string;
   datastoreEndpoint?: string;
   disableAgent?: boolean;
+  disableScheduler?: boolean;
+  disableControllerManager?: boolean;
 }
 
 /** Kubernetes compacts every 5 minutes; like kine, skiff keeps the last 1000 revisions of history. */
@@ -64,6 +67,13 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   const compactor = startCompactor(storage, { intervalMs: COMPACT_INTERVAL_MS, keepRevisions: COMPACT_KEEP_REVISIONS });
 
   const server = `https://127.0.0.1:${listening}`;
+  const stopControlPlane = await startControlPlane({
+    server,
+    pki,
+    disableScheduler: flags.disableScheduler,
+    disableControllerManager: flags.disableControllerManager,
+    log: (msg, extra) => log.warn(extra ?? {}, msg),
+  });
   const kubeconfig = kubeconfigYaml({ server, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey });
   const adminPath = join(serverDir, 'kubeconfig.yaml');
   writeKubeconfig(adminPath, kubeconfig);
@@ -74,6 +84,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   process.stdout.write(`skiff server is running on ${server}\nPoint kubectl at it:\n  export KUBECONFIG=${shown}\n  kubectl get namespaces\n`);
 
   return async () => {
+    await stopControlPlane();
     compactor.stop();
     await api.stop();
     await storage.close();
@@ -92,6 +103,8 @@ export function registerServerCommand(program: Command): void {
     .option('--write-kubeconfig <file>', 'also write the admin kubeconfig here')
     .option('--datastore-endpoint <url>', 'etcd endpoint(s), e.g. http://127.0.0.1:2379 (default: embedded SQLite)')
     .option('--disable-agent', 'do not run a node agent in this process')
+    .option('--disable-scheduler', 'do not run the scheduler')
+    .option('--disable-controller-manager', 'do not run the controllers')
     .action(async (flags: ServerFlags) => {
       const stop = await runServer(flags);
       let stopping = false;
