@@ -48,12 +48,12 @@ function listSql(bounded: boolean): string {
     WHERE kv.deleted = 0 ORDER BY kv.name LIMIT @limit`;
 }
 
-/** History rows after a revision within [start, end), each joined to the row it superseded. */
+/** History rows in (after, upto] within [start, end), each joined to the row it superseded. */
 function eventsSql(bounded: boolean): string {
   const end = bounded ? 'AND kv.name < @end' : '';
   return `SELECT ${COLUMNS}, p.id AS prev_id, p.create_revision AS prev_create_revision, p.value AS prev_value
     FROM kv LEFT JOIN kv AS p ON p.id = kv.prev_revision AND kv.created = 0
-    WHERE kv.id > @after AND kv.name >= @start ${end} ORDER BY kv.id`;
+    WHERE kv.id > @after AND kv.id <= @upto AND kv.name >= @start ${end} ORDER BY kv.id`;
 }
 
 /**
@@ -71,13 +71,17 @@ export function configure(db: Database.Database): void {
 export function prepare(db: Database.Database) {
   return {
     latest: db.prepare<[string], KvRow>(`SELECT ${COLUMNS} FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1`),
+    // The newest row of a name at or before a revision: readers see only acknowledged revisions.
+    latestAt: db.prepare<[string, number], KvRow>(
+      `SELECT ${COLUMNS} FROM kv WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`,
+    ),
     insert: db.prepare<[number, string, number, number, number, number, string]>(
       'INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     listBounded: db.prepare<{ start: string; end: string; rev: number; limit: number }, KvRow>(listSql(true)),
     listOpen: db.prepare<{ start: string; rev: number; limit: number }, KvRow>(listSql(false)),
-    eventsBounded: db.prepare<{ after: number; start: string; end: string }, EventRow>(eventsSql(true)),
-    eventsOpen: db.prepare<{ after: number; start: string }, EventRow>(eventsSql(false)),
+    eventsBounded: db.prepare<{ after: number; upto: number; start: string; end: string }, EventRow>(eventsSql(true)),
+    eventsOpen: db.prepare<{ after: number; upto: number; start: string }, EventRow>(eventsSql(false)),
     maxId: db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM kv'),
     getMeta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
     setMeta: db.prepare<[string, number]>(

@@ -1,13 +1,13 @@
 /**
- * The SQLite backend (single process): a log-structured table like kine's, written through group
- * commit, read with synchronous prepared queries, and watched through in-process fan-out.
+ * The SQLite backend (single process): a log-structured table like kine's. Writes go to a writer
+ * worker thread that owns the write connection and commits each batch of writes in one transaction
+ * (group commit, pipelined: see writer-client.ts), so fsyncs never block the event loop. Reads run
+ * here on a separate connection (WAL lets it read while the writer commits) and see only revisions
+ * whose commit has been acknowledged; watches are fanned out in process.
  */
 import Database from 'better-sqlite3';
 import {
   CompactedError,
-  KeyExistsError,
-  KeyNotFoundError,
-  RevisionMismatchError,
   type KeyValue,
   type ListOptions,
   type ListResult,
@@ -19,11 +19,9 @@ import {
 import { FutureRevisionError } from '../future-revision-error.ts';
 import { prefixEnd, rangeStart } from '../keys.ts';
 import { WatchHub } from '../watch-hub.ts';
-import { GroupCommit } from './group-commit.ts';
 import { configure, prepare, type EventRow, type KvRow, type Statements } from './schema.ts';
-
-/** Compaction deletes history in windows of this many revisions, yielding between them (kine uses 1000). */
-const COMPACT_WINDOW = 1000;
+import { InlineChannel, WorkerChannel, type ChannelListener, type WriterChannel } from './writer-channel.ts';
+import { WriterClient } from './writer-client.ts';
 
 function closedError(): Error {
   return new Error('storage closed');
@@ -46,49 +44,53 @@ function toEvent(row: EventRow): WatchEvent {
   return event;
 }
 
-/** {@link Storage} on one SQLite file: durable (fsync per commit), group-committed, log-structured. */
+/** In-memory and temporary databases exist per connection, so another thread cannot write them. */
+function isPrivateDatabase(path: string): boolean {
+  return path === '' || path === ':memory:' || path.startsWith('file::memory:');
+}
+
+/** {@link Storage} on one SQLite file: durable (fsync per commit), group-committed off the main thread, log-structured. */
 export class SqliteStorage implements Storage {
   private readonly s: Statements;
-  private readonly writes: GroupCommit;
+  private readonly writes: WriterClient;
   private readonly hub = new WatchHub();
-  /** Newest committed revision (inside a batch: the newest revision written so far). */
+  /**
+   * Newest revision committed and acknowledged (published to watchers). The writer may have
+   * committed more whose reply has not been handled yet; every read is bounded by this revision so
+   * none of those is visible before its writer and its watchers hear about it.
+   */
   private rev: number;
   /** Compact revision as seen by readers: the target of the newest compaction, even while it runs. */
   private compacted: number;
-  /** Compact revision whose deletions are committed (persisted in `meta`). */
-  private compactedDone: number;
   private compaction: Promise<void> = Promise.resolve();
-  private batchStartRev = 0;
-  private batchEvents: WatchEvent[] = [];
   private closed = false;
 
-  private constructor(private readonly db: Database.Database) {
+  private constructor(
+    private readonly db: Database.Database,
+    path: string,
+  ) {
     configure(db);
     this.s = prepare(db);
-    this.compactedDone = this.s.getMeta.get('compact_rev')?.value ?? 0;
-    this.compacted = this.compactedDone;
+    const compactedDone = this.s.getMeta.get('compact_rev')?.value ?? 0;
+    this.compacted = compactedDone;
     // Compaction may have removed the newest row (a tombstone), so the compact revision bounds it too.
-    this.rev = Math.max(this.s.maxId.get()?.id ?? 0, this.compactedDone);
-    this.writes = new GroupCommit(db, {
-      begin: () => {
-        this.batchStartRev = this.rev;
-        this.batchEvents = [];
-      },
-      committed: () => {
-        const events = this.batchEvents;
-        this.batchEvents = [];
-        this.hub.publish(events);
-      },
-      aborted: () => {
-        this.rev = this.batchStartRev;
-        this.batchEvents = [];
-      },
+    this.rev = Math.max(this.s.maxId.get()?.id ?? 0, compactedDone);
+    const inline = isPrivateDatabase(path);
+    // The read connection must never write: the worker is the only writer of the file.
+    if (!inline) db.pragma('query_only = ON');
+    const open = (listener: ChannelListener): WriterChannel =>
+      inline ? new InlineChannel(db, listener) : new WorkerChannel(path, listener);
+    this.writes = new WriterClient(open, (revision, events) => {
+      // Revision first, then publish, then (in the caller) settle the writers: a watch opened at
+      // any point reads history up to `rev` and receives everything after it live.
+      this.rev = revision;
+      this.hub.publish(events);
     });
   }
 
   /** Opens (creating if needed) the database file at `path`; `:memory:` works for throwaway stores. */
   static open(path: string): SqliteStorage {
-    return new SqliteStorage(new Database(path));
+    return new SqliteStorage(new Database(path), path);
   }
 
   /** Transactions committed so far; fewer than writes when group commit batched them. */
@@ -96,7 +98,10 @@ export class SqliteStorage implements Storage {
     return this.writes.batches;
   }
 
-  /** The connection's durability settings, for diagnostics: expect WAL and synchronous=FULL (2). */
+  /**
+   * The durability settings, for diagnostics: expect WAL and synchronous=FULL (2). Read from this
+   * connection, which `configure` sets up exactly like the writer's.
+   */
   durabilitySettings(): { journalMode: string; synchronous: number } {
     return {
       journalMode: String(this.db.pragma('journal_mode', { simple: true })),
@@ -114,7 +119,7 @@ export class SqliteStorage implements Storage {
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.checkOpen();
-    const row = this.s.latest.get(key);
+    const row = this.s.latestAt.get(key, this.rev);
     return row && !row.deleted ? toKv(row) : undefined;
   }
 
@@ -137,47 +142,21 @@ export class SqliteStorage implements Storage {
     return { items, revision: rev, more };
   }
 
-  create(key: string, value: string): Promise<number> {
-    if (this.closed) return Promise.reject(closedError());
-    return this.writes.submit(() => {
-      const cur = this.s.latest.get(key);
-      if (cur && !cur.deleted) throw new KeyExistsError(key);
-      const rev = this.rev + 1;
-      this.s.insert.run(rev, key, 1, 0, rev, cur?.id ?? 0, value);
-      this.rev = rev;
-      this.batchEvents.push({ type: 'PUT', kv: { key, value, createRevision: rev, modRevision: rev } });
-      return rev;
-    });
+  async create(key: string, value: string): Promise<number> {
+    this.checkOpen();
+    return (await this.writes.submit({ op: 'create', key, value })).revision;
   }
 
-  update(key: string, value: string, expectedRevision: number): Promise<number> {
-    if (this.closed) return Promise.reject(closedError());
-    return this.writes.submit(() => {
-      const cur = this.live(key);
-      if (cur.id !== expectedRevision) throw new RevisionMismatchError(key, toKv(cur));
-      const rev = this.rev + 1;
-      this.s.insert.run(rev, key, 0, 0, cur.create_revision, cur.id, value);
-      this.rev = rev;
-      const kv = { key, value, createRevision: cur.create_revision, modRevision: rev };
-      this.batchEvents.push({ type: 'PUT', kv, prevKv: toKv(cur) });
-      return rev;
-    });
+  async update(key: string, value: string, expectedRevision: number): Promise<number> {
+    this.checkOpen();
+    return (await this.writes.submit({ op: 'update', key, value, expectedRevision })).revision;
   }
 
-  delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
-    if (this.closed) return Promise.reject(closedError());
-    return this.writes.submit(() => {
-      const cur = this.live(key);
-      const prev = toKv(cur);
-      if (expectedRevision !== undefined && cur.id !== expectedRevision) throw new RevisionMismatchError(key, prev);
-      const rev = this.rev + 1;
-      // Like kine, the tombstone keeps the last value so a DELETE event can carry it.
-      this.s.insert.run(rev, key, 0, 1, cur.create_revision, cur.id, cur.value);
-      this.rev = rev;
-      const kv = { key, value: cur.value, createRevision: cur.create_revision, modRevision: rev };
-      this.batchEvents.push({ type: 'DELETE', kv, prevKv: prev });
-      return { revision: rev, prev };
-    });
+  async delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
+    this.checkOpen();
+    const op = expectedRevision === undefined ? { op: 'delete' as const, key } : { op: 'delete' as const, key, expectedRevision };
+    const { revision, prev } = await this.writes.submit(op);
+    return { revision, prev: prev! };
   }
 
   watch(prefix: string, afterRevision: number, callbacks: WatchCallbacks): WatchHandle {
@@ -185,8 +164,9 @@ export class SqliteStorage implements Storage {
     if (afterRevision < this.compacted) {
       return this.hub.failed(callbacks, new CompactedError(afterRevision, this.compacted));
     }
-    // Synchronous read then subscribe: no commit can slip in between, so replay + live has no gap.
-    const replay = afterRevision < this.rev ? this.history(prefix, afterRevision) : [];
+    // Synchronous read up to `rev`, then subscribe: events above `rev` are published only after
+    // this returns, so replay + live has no gap, even for rows already committed but unacknowledged.
+    const replay = afterRevision < this.rev ? this.history(prefix, afterRevision, this.rev) : [];
     return this.hub.subscribe(prefix, Math.max(this.rev, afterRevision), replay, callbacks);
   }
 
@@ -195,47 +175,32 @@ export class SqliteStorage implements Storage {
     if (revision > this.rev) return Promise.reject(new FutureRevisionError(revision, this.rev));
     if (revision <= this.compacted) return Promise.resolve();
     this.compacted = revision;
-    // Compactions run one after another; each deletes in windows and yields so writes keep flowing.
-    this.compaction = this.compaction.then(() => this.compactTo(revision));
+    // The writer runs compactions in order, window by window, between batches.
+    this.compaction = this.writes.compact(revision);
     return this.compaction;
   }
 
+  /** Commits every write already submitted, waits for a running compaction to stop, and closes. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.writes.flush();
     this.closed = true;
-    this.hub.closeAll();
-    await this.compaction.catch(() => {});
-    this.db.close();
-  }
-
-  /** Events after `afterRevision` for keys under `prefix`, in revision order, from the table. */
-  private history(prefix: string, afterRevision: number): WatchEvent[] {
-    const end = prefixEnd(prefix);
-    const rows =
-      end !== undefined
-        ? this.s.eventsBounded.all({ after: afterRevision, start: prefix, end })
-        : this.s.eventsOpen.all({ after: afterRevision, start: prefix }).filter((r) => r.name.startsWith(prefix));
-    return rows.map(toEvent);
-  }
-
-  private async compactTo(target: number): Promise<void> {
-    while (this.compactedDone < target && !this.closed) {
-      const lo = this.compactedDone;
-      const hi = Math.min(lo + COMPACT_WINDOW, target);
-      this.db.transaction(() => {
-        this.s.compactWindow.run({ lo, hi });
-        this.s.setMeta.run('compact_rev', hi);
-      })();
-      this.compactedDone = hi;
-      if (hi < target) await new Promise((resolve) => setImmediate(resolve));
+    try {
+      await this.writes.close();
+    } finally {
+      this.hub.closeAll();
+      await this.compaction.catch(() => {});
+      this.db.close();
     }
   }
 
-  private live(key: string): KvRow {
-    const cur = this.s.latest.get(key);
-    if (!cur || cur.deleted) throw new KeyNotFoundError(key);
-    return cur;
+  /** Events in (afterRevision, upto] for keys under `prefix`, in revision order, from the table. */
+  private history(prefix: string, afterRevision: number, upto: number): WatchEvent[] {
+    const end = prefixEnd(prefix);
+    const rows =
+      end !== undefined
+        ? this.s.eventsBounded.all({ after: afterRevision, upto, start: prefix, end })
+        : this.s.eventsOpen.all({ after: afterRevision, upto, start: prefix }).filter((r) => r.name.startsWith(prefix));
+    return rows.map(toEvent);
   }
 
   private checkOpen(): void {
