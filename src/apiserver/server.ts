@@ -17,6 +17,7 @@ import { dispatchResource } from './resource-handler.ts';
 import { serveNonResource } from './non-resource.ts';
 import { bootstrapObjects } from './bootstrap.ts';
 import { registerServiceAllocation } from './registry/service-allocation.ts';
+import './registry/eviction.ts';
 
 export interface ApiServerOptions {
   storage: Storage;

@@ -5,6 +5,7 @@
  */
 import type { Controller } from '../machinery/controller.ts';
 import { deploymentController } from './deployment.ts';
+import { disruptionController } from './disruption.ts';
 import { endpointsController } from './endpoints.ts';
 import { endpointSliceController } from './endpointslice.ts';
 import { garbageCollectorController } from './garbage-collector.ts';
@@ -13,6 +14,7 @@ import { rootCaConfigMapController } from './root-ca-configmap.ts';
 import { serviceAccountController } from './serviceaccount.ts';
 import { replicaSetController } from './replicaset.ts';
 import { replicationControllerController } from './replicationcontroller.ts';
+import { resourceQuotaController } from './resourcequota.ts';
 
 /** Factories of every controller, in the order they start. */
 export const CONTROLLER_FACTORIES: (() => Controller)[] = [
@@ -24,6 +26,8 @@ export const CONTROLLER_FACTORIES: (() => Controller)[] = [
   serviceAccountController,
   endpointsController,
   () => endpointSliceController(),
+  () => disruptionController(),
+  () => resourceQuotaController(),
 ];
 
 /** What some controllers need from the process that runs them. */
