@@ -4,16 +4,20 @@
  * the list.
  */
 import type { Controller } from '../machinery/controller.ts';
+import { daemonSetController } from './daemonset.ts';
 import { deploymentController } from './deployment.ts';
 import { disruptionController } from './disruption.ts';
 import { endpointsController } from './endpoints.ts';
 import { endpointSliceController } from './endpointslice.ts';
 import { garbageCollectorController } from './garbage-collector.ts';
 import { namespaceController } from './namespace.ts';
+import { nodeIpamController } from './node-ipam.ts';
+import { nodeLifecycleController } from './node-lifecycle.ts';
 import { rootCaConfigMapController } from './root-ca-configmap.ts';
 import { serviceAccountController } from './serviceaccount.ts';
 import { replicaSetController } from './replicaset.ts';
 import { replicationControllerController } from './replicationcontroller.ts';
+import { statefulSetController } from './statefulset.ts';
 import { resourceQuotaController } from './resourcequota.ts';
 
 /** Factories of every controller, in the order they start. */
@@ -28,6 +32,10 @@ export const CONTROLLER_FACTORIES: (() => Controller)[] = [
   () => endpointSliceController(),
   () => disruptionController(),
   () => resourceQuotaController(),
+  statefulSetController,
+  daemonSetController,
+  () => nodeLifecycleController(),
+  () => nodeIpamController(),
 ];
 
 /** What some controllers need from the process that runs them. */

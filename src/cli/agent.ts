@@ -1,0 +1,92 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { RestClient } from '../client/rest-client.ts';
+import { SimulatedNodes } from '../kubelet/simulated/simulated-nodes.ts';
+import { DEFAULT_NODE_TEMPLATE, parseKeyValues, parseTaints } from '../kubelet/simulated/node-template.ts';
+import { defaultDataDir } from './data-dir.ts';
+
+/** Flags of `skiff agent`, as commander hands them over. */
+export interface AgentFlags {
+  server: string;
+  token: string;
+  serverCa?: string;
+  simulate?: string;
+  nodeNamePrefix: string;
+  nodeCapacity?: string;
+  nodeLabels?: string;
+  nodeTaints?: string;
+  dataDir: string;
+}
+
+/**
+ * The CA that signed the server's certificate: `--server-ca`, or, when the agent shares a data
+ * dir with a server on the same machine, that server's `server/tls/ca.crt`. There is no
+ * k3s-style CA discovery (`/cacerts` checked against a hash in the token) yet.
+ */
+export function resolveServerCA(flags: Pick<AgentFlags, 'serverCa' | 'dataDir'>): string {
+  if (flags.serverCa) return readFileSync(resolve(flags.serverCa), 'utf8');
+  const local = join(resolve(flags.dataDir), 'server', 'tls', 'ca.crt');
+  if (existsSync(local)) return readFileSync(local, 'utf8');
+  throw new Error('--server-ca is required: the file holding the CA certificate of the server (DIR/server/tls/ca.crt on the server)');
+}
+
+/**
+ * Starts an agent: connects to the server with the join token (the server maps it to user
+ * system:skiff-agent in group system:nodes) and runs `--simulate N` hollow nodes. Real nodes
+ * (kubelet with containerd) are not built yet. Returns a function that stops the agent.
+ */
+export async function runAgent(flags: AgentFlags): Promise<() => Promise<void>> {
+  const count = Number(flags.simulate ?? 0);
+  if (!Number.isInteger(count) || count < 1) throw new Error('only simulated nodes are supported so far: pass --simulate N (N >= 1)');
+  if (!flags.token) throw new Error('--token is required (the server writes it to DIR/server/node-token)');
+  const log = pino({ name: 'skiff-agent' }, pino.destination(2));
+  mkdirSync(join(resolve(flags.dataDir), 'agent'), { recursive: true, mode: 0o700 });
+  const client = new RestClient({ server: flags.server, token: flags.token.trim(), ca: resolveServerCA(flags), userAgent: 'skiff-agent/0.1.0' });
+  const sim = new SimulatedNodes({
+    client,
+    count,
+    template: {
+      namePrefix: flags.nodeNamePrefix,
+      capacity: flags.nodeCapacity ? { ...DEFAULT_NODE_TEMPLATE.capacity, ...parseKeyValues(flags.nodeCapacity) } : DEFAULT_NODE_TEMPLATE.capacity,
+      labels: parseKeyValues(flags.nodeLabels),
+      taints: parseTaints(flags.nodeTaints),
+    },
+    log: (msg, extra) => log.warn(extra ?? {}, msg),
+  });
+  await sim.start();
+  log.info({ nodes: count, prefix: flags.nodeNamePrefix, server: flags.server }, 'simulated nodes are registered');
+  process.stdout.write(`skiff agent is running ${count} simulated node(s): ${sim.names[0]}${count > 1 ? ` ... ${sim.names[count - 1]}` : ''}\n`);
+  return async () => {
+    await sim.stop();
+    client.close();
+  };
+}
+
+/** Registers `skiff agent` (k3s-style flags, plus the simulation ones). */
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('Join a cluster as node agent; for now only simulated (hollow) nodes, for scale tests')
+    .requiredOption('--server <url>', 'URL of the API server, e.g. https://10.0.0.1:6443')
+    .requiredOption('--token <token>', 'join token (DIR/server/node-token on the server)')
+    .option('--server-ca <file>', 'CA certificate of the server (DIR/server/tls/ca.crt on the server)')
+    .option('--simulate <n>', 'run N simulated nodes instead of a kubelet')
+    .option('--node-name-prefix <prefix>', 'name prefix of simulated nodes', DEFAULT_NODE_TEMPLATE.namePrefix)
+    .option('--node-capacity <list>', 'capacity of simulated nodes, e.g. cpu=32,memory=256Gi,pods=110')
+    .option('--node-labels <list>', 'extra node labels, k=v,...')
+    .option('--node-taints <list>', 'node taints, k=v:NoSchedule,...')
+    .option('--data-dir <dir>', 'folder holding state', defaultDataDir())
+    .action(async (flags: AgentFlags) => {
+      const stop = await runAgent(flags);
+      let stopping = false;
+      const shutdown = (): void => {
+        if (stopping) return;
+        stopping = true;
+        void stop().finally(() => process.exit(0));
+      };
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
+    });
+}
