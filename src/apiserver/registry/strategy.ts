@@ -35,7 +35,8 @@ export function strategyFor(info: ResourceInfo): Strategy {
   const base: Strategy = {
     hasGeneration,
     hasStatusSubresource: info.subresources.includes('status'),
-    prepareForCreate: info.subresources.includes('status') ? resetStatus : undefined,
+    // Nodes are the exception: kubelets register with their status in the create (Kubernetes' node strategy keeps it).
+    prepareForCreate: info.subresources.includes('status') && !(info.group === '' && info.resource === 'nodes') ? resetStatus : undefined,
   };
   return { ...base, ...strategies.get(`${info.group}/${info.resource}`) };
 }
