@@ -34,3 +34,34 @@ test('loads existing objects, follows writes, and replays history from a revisio
   cache.stop();
   await storage.close();
 });
+
+test('sorted() lists in key order through creates, updates and deletes, narrowed by key prefix', async () => {
+  const storage = new MemoryStorage();
+  const cm2 = (ns: string, name: string, v: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { v } });
+  await storage.create(`${PREFIX}d/m`, cm2('d', 'm', '1'));
+  await storage.create(`${PREFIX}b/z`, cm2('b', 'z', '1'));
+  const cache = new WatchCache(storage, [PREFIX]);
+  await cache.start();
+  const resource = cache.resource(PREFIX);
+  const keys = (prefix?: string) => resource.sorted(prefix).map((e) => e.key.slice(PREFIX.length));
+  assert.deepEqual(keys(), ['b/z', 'd/m']);
+  // After the first list the key order is maintained incrementally: it must stay exact.
+  const revA = await storage.create(`${PREFIX}d/a`, cm2('d', 'a', '1'));
+  await storage.create(`${PREFIX}dd/a`, cm2('dd', 'a', '1'));
+  await storage.create(`${PREFIX}c/q`, cm2('c', 'q', '1'));
+  await storage.update(`${PREFIX}d/a`, cm2('d', 'a', '2'), revA);
+  const { revision } = await storage.delete(`${PREFIX}b/z`);
+  await cache.waitFor(revision);
+  assert.deepEqual(keys(), ['c/q', 'd/a', 'd/m', 'dd/a']);
+  // A namespace prefix must not take in a longer namespace that shares its start (`d/` vs `dd/`).
+  assert.deepEqual(keys(`${PREFIX}d/`), ['d/a', 'd/m']);
+  assert.deepEqual(keys(`${PREFIX}b/`), []);
+  assert.deepEqual(keys(`${PREFIX}zz/`), []);
+  // The updated object is the current one, and its cached bytes are its JSON.
+  const updated = resource.sorted(`${PREFIX}d/`)[0];
+  assert.equal((updated.object.data as { v: string }).v, '2');
+  assert.equal(updated.bytes.toString('utf8'), updated.json);
+  assert.deepEqual(JSON.parse(updated.json), updated.object);
+  cache.stop();
+  await storage.close();
+});

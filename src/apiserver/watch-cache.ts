@@ -3,12 +3,14 @@ import type { Storage, WatchEvent, WatchHandle, KeyValue } from '../storage/inte
 
 /**
  * One object as the cache holds it: parsed once, serialized once. `object` is frozen; writers copy.
- * `json` carries metadata.resourceVersion = the store revision that last wrote it.
+ * `json` carries metadata.resourceVersion = the store revision that last wrote it; `bytes` is the
+ * same text as UTF-8, encoded once so that lists are assembled from bytes without re-encoding.
  */
 export interface CachedObject {
   key: string;
   object: KubeObject;
   json: string;
+  bytes: Buffer;
   revision: number;
 }
 
@@ -29,7 +31,8 @@ export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObj
   const object = JSON.parse(kv.value) as KubeObject;
   object.metadata ??= {};
   object.metadata.resourceVersion = String(revision);
-  return { key: kv.key, object: deepFreeze(object), json: JSON.stringify(object), revision };
+  const json = JSON.stringify(object);
+  return { key: kv.key, object: deepFreeze(object), json, bytes: Buffer.from(json), revision };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -43,9 +46,26 @@ function deepFreeze<T>(value: T): T {
 /** How many events per resource the cache keeps for watches that resume from an older resourceVersion. */
 const HISTORY_PER_RESOURCE = 2000;
 
+/** The index of the first element of sorted `keys` that is >= `key`. */
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The cache of one resource (one storage prefix): current objects plus a window of recent events. */
 export class ResourceCache {
-  readonly objects = new Map<string, CachedObject>();
+  private readonly byKey = new Map<string, CachedObject>();
+  /**
+   * The keys in list order, built on the first list and then kept sorted through adds and deletes
+   * (updates keep the key set), so that lists neither sort nor scan other namespaces.
+   */
+  private sortedKeys?: string[];
   private history: CacheEvent[] = [];
   /** Watches may resume from any revision >= this one. */
   private windowStart: number;
@@ -58,19 +78,41 @@ export class ResourceCache {
     this.windowStart = initialRevision;
   }
 
+  /** The current objects by key (read-only: changes arrive through {@link apply}). */
+  get objects(): ReadonlyMap<string, CachedObject> {
+    return this.byKey;
+  }
+
+  /** Adds an object of the initial load (before any event is applied). */
+  load(entry: CachedObject): void {
+    this.set(entry);
+  }
+
+  private set(entry: CachedObject): void {
+    const size = this.byKey.size;
+    this.byKey.set(entry.key, entry);
+    if (this.sortedKeys && this.byKey.size !== size) this.sortedKeys.splice(lowerBound(this.sortedKeys, entry.key), 0, entry.key);
+  }
+
+  private remove(key: string): void {
+    if (!this.byKey.delete(key) || !this.sortedKeys) return;
+    const at = lowerBound(this.sortedKeys, key);
+    if (this.sortedKeys[at] === key) this.sortedKeys.splice(at, 1);
+  }
+
   /** Applies a store event; called by the WatchCache in revision order. */
   apply(event: WatchEvent): void {
-    const previous = this.objects.get(event.kv.key);
+    const previous = this.byKey.get(event.kv.key);
     let cacheEvent: CacheEvent;
     if (event.type === 'DELETE') {
       if (!previous) return;
-      this.objects.delete(event.kv.key);
+      this.remove(event.kv.key);
       // Kubernetes sends the last state of a deleted object, stamped with the deletion's revision.
       const current = decodeStored(event.kv);
       cacheEvent = { type: 'DELETED', current, previous, revision: event.kv.modRevision };
     } else {
       const current = decodeStored(event.kv);
-      this.objects.set(event.kv.key, current);
+      this.set(current);
       cacheEvent = { type: previous ? 'MODIFIED' : 'ADDED', current, previous, revision: current.revision };
     }
     this.history.push(cacheEvent);
@@ -104,9 +146,12 @@ export class ResourceCache {
 
   /** Objects sorted by key (the order Kubernetes lists in), optionally under a key prefix (a namespace). */
   sorted(keyPrefix = this.prefix): CachedObject[] {
+    // Default sort compares UTF-16 code units, the same order as `<` on the keys.
+    const keys = (this.sortedKeys ??= [...this.byKey.keys()].sort());
     const out: CachedObject[] = [];
-    for (const entry of this.objects.values()) if (entry.key.startsWith(keyPrefix)) out.push(entry);
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // Keys under a prefix are contiguous in sorted order: start at the first one, stop past the last.
+    for (let i = lowerBound(keys, keyPrefix); i < keys.length && keys[i].startsWith(keyPrefix); i++) out.push(this.byKey.get(keys[i])!);
+    return out;
   }
 
   subscribe(listener: CacheListener): () => void {
@@ -144,7 +189,7 @@ export class WatchCache {
       let startKey: string | undefined;
       for (;;) {
         const page = await this.storage.list(prefix, { revision, limit: 5000, startKey });
-        for (const kv of page.items) cache.objects.set(kv.key, decodeStored(kv));
+        for (const kv of page.items) cache.load(decodeStored(kv));
         if (!page.more || page.items.length === 0) break;
         startKey = page.items[page.items.length - 1].key + '\x00';
       }

@@ -3,9 +3,10 @@
  * each list and map field. The facts (generated into patch-meta-data.ts from the Kubernetes API
  * types) are the ones Kubernetes publishes in its OpenAPI documents as `x-kubernetes-patch-strategy`,
  * `x-kubernetes-patch-merge-key`, `x-kubernetes-list-type`, `x-kubernetes-list-map-keys` and
- * `x-kubernetes-map-type`. Field types come from the `@kubernetes/client-node` attribute maps.
+ * `x-kubernetes-map-type`. Field types come from the `@kubernetes/client-node` attribute maps,
+ * generated into model-attributes-data.ts so that the server never loads client-node itself.
  */
-import * as k8s from '@kubernetes/client-node';
+import { MODEL_ATTRIBUTES } from '../model-attributes-data.ts';
 import { ATOMIC_STRUCTS, FIELD_PATCH_META, LIST_KEY_DEFAULTS } from './patch-meta-data.ts';
 
 /** The patch facts of one field, spelled as in Kubernetes' OpenAPI extensions. */
@@ -31,22 +32,26 @@ export function modelIsAtomic(model: string): boolean {
   return ATOMIC_STRUCTS.has(model);
 }
 
-interface Attribute {
+/** One attribute of a client-node model, as its static `getAttributeTypeMap()` describes it. */
+export interface Attribute {
+  /** The TypeScript property name (`_continue`). */
   name: string;
+  /** The JSON field name (`continue`). */
   baseName: string;
+  /** The client-node type: a model name, `Array<...>`, `{ [key: string]: ...; }` or a scalar. */
   type: string;
+  /** The OpenAPI format (`int32`, `date-time`, ...) or ''. */
   format: string;
 }
-
-type ModelClass = { getAttributeTypeMap(): Attribute[] };
 
 const attributeCache = new Map<string, Map<string, Attribute> | undefined>();
 
 /** The attribute map of a client-node model keyed by JSON field name, or undefined for a non-model. */
 export function modelAttributes(model: string): Map<string, Attribute> | undefined {
   if (attributeCache.has(model)) return attributeCache.get(model);
-  const cls = (k8s as unknown as Record<string, Partial<ModelClass> | undefined>)[model];
-  const attrs = typeof cls?.getAttributeTypeMap === 'function' ? new Map(cls.getAttributeTypeMap().map((a) => [a.baseName, a])) : undefined;
+  // Own properties only: a type such as `constructor` must not find Object.prototype's.
+  const list = Object.hasOwn(MODEL_ATTRIBUTES, model) ? MODEL_ATTRIBUTES[model] : undefined;
+  const attrs = list ? new Map(list.map(([name, baseName, type, format]) => [baseName, { name, baseName, type, format }])) : undefined;
   attributeCache.set(model, attrs);
   return attrs;
 }

@@ -2,7 +2,7 @@ import { badRequest, expired, StatusError } from '../../api/errors.ts';
 import type { KubeObject } from '../../api/object.ts';
 import { apiVersionOf } from '../../api/registry.ts';
 import { CompactedError } from '../../storage/interface.ts';
-import { intParam, sendRaw, wantsTable } from '../http.ts';
+import { intParam, sendBytes, sendRaw, wantsTable } from '../http.ts';
 import { decodeStored, type CachedObject } from '../watch-cache.ts';
 import type { HandlerContext } from './context.ts';
 import { hasSelectors, predicateFor, type ObjectPredicate } from './filter.ts';
@@ -63,9 +63,27 @@ export async function handleList(ctx: HandlerContext): Promise<void> {
     sendRaw(ctx.res, 200, JSON.stringify(table), 'application/json;as=Table;v=v1;g=meta.k8s.io');
     return;
   }
-  // Items are serialized once, when cached: the list is assembled from their bytes.
   const head = `{"kind":${JSON.stringify(`${ctx.info.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(ctx.info))},"metadata":${JSON.stringify(listMeta)},"items":[`;
-  sendRaw(ctx.res, 200, head + page.items.map((i) => i.json).join(',') + ']}');
+  sendBytes(ctx.res, 200, listBody(head, page.items));
+}
+
+const COMMA = Buffer.from(',');
+const TAIL = Buffer.from(']}');
+
+/**
+ * The pieces of a list body: `head`, the items' bytes separated by commas, and the closing
+ * brackets. Items are serialized and encoded once, when cached, so a list of thousands of objects
+ * costs one copy of their bytes rather than a string join plus a UTF-8 encode of the result.
+ */
+function listBody(head: string, items: readonly CachedObject[]): Buffer[] {
+  const parts: Buffer[] = new Array<Buffer>(items.length * 2 + 1);
+  parts[0] = Buffer.from(head);
+  for (let i = 0; i < items.length; i++) {
+    parts[2 * i + 1] = items[i].bytes;
+    parts[2 * i + 2] = i === items.length - 1 ? TAIL : COMMA;
+  }
+  if (items.length === 0) parts.push(TAIL);
+  return parts;
 }
 
 async function pageFromCache(ctx: HandlerContext, limit: number, predicate: ObjectPredicate): Promise<Page> {
