@@ -37,6 +37,7 @@ export class TestCluster {
   readonly dataDir: string;
   readonly kubeconfig: string;
   private child?: ChildProcess;
+  private agents: ChildProcess[] = [];
   private etcd?: { endpoint: string; stop(): Promise<void> };
   port = 0;
   logs = '';
@@ -106,6 +107,20 @@ export class TestCluster {
     return spawn(KUBECTL, ['--kubeconfig', this.kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
+  /**
+   * Starts `skiff agent --simulate N` against this server (simulated nodes, like KWOK), joined with
+   * the server's node token and CA. Stop it with `agent.kill()` (by pid).
+   */
+  startSimulatedAgent(nodes: number, extraArgs: string[] = []): ChildProcess {
+    const token = readFileSync(join(this.dataDir, 'server', 'node-token'), 'utf8').trim();
+    const args = ['bin/skiff.js', 'agent', '--server', `https://127.0.0.1:${this.port}`, '--token', token, '--server-ca', join(this.dataDir, 'server', 'tls', 'ca.crt'), '--simulate', String(nodes), ...extraArgs];
+    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (this.logs += d));
+    child.stderr!.on('data', (d) => (this.logs += d));
+    this.agents.push(child);
+    return child;
+  }
+
   adminKubeconfig(): string {
     return readFileSync(this.kubeconfig, 'utf8');
   }
@@ -129,6 +144,7 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
+    for (const agent of this.agents) if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
     await this.stopServer();
     await this.etcd?.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
