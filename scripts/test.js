@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with node's test runner through tsx.
+// Runs every *.test.ts under src/, test/ and bench/ with node's test runner through tsx.
 // Node 20's `--test` does not expand globs, so the file list is gathered here.
 // SKIFF_TEST_FILTER=substring narrows the run (for development only; CI runs everything).
 import { readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ function collect(dir, out) {
 }
 
 const filter = process.env.SKIFF_TEST_FILTER ?? process.argv[2] ?? '';
-const files = [...collect('src', []), ...collect('test', [])].filter((f) => f.includes(filter)).sort();
+const files = [...collect('src', []), ...collect('test', []), ...collect('bench', [])].filter((f) => f.includes(filter)).sort();
 if (files.length === 0) {
   console.error(`no test files match ${JSON.stringify(filter)}`);
   process.exit(1);
