@@ -9,7 +9,10 @@ import { deploymentController } from './deployment.ts';
 import { disruptionController } from './disruption.ts';
 import { endpointsController } from './endpoints.ts';
 import { endpointSliceController } from './endpointslice.ts';
+import { cronJobController } from './cronjob.ts';
 import { garbageCollectorController } from './garbage-collector.ts';
+import { jobController } from './job.ts';
+import { ttlAfterFinishedController } from './job-ttl.ts';
 import { namespaceController } from './namespace.ts';
 import { nodeIpamController } from './node-ipam.ts';
 import { nodeLifecycleController } from './node-lifecycle.ts';
@@ -34,6 +37,9 @@ export const CONTROLLER_FACTORIES: (() => Controller)[] = [
   () => resourceQuotaController(),
   statefulSetController,
   daemonSetController,
+  () => jobController(),
+  () => cronJobController(),
+  () => ttlAfterFinishedController(),
   () => nodeLifecycleController(),
   () => nodeIpamController(),
 ];
