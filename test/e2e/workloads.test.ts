@@ -70,8 +70,20 @@ describe('workloads on simulated nodes', () => {
   });
 
   test('set image rolls out; history, undo, restart and scale work', async () => {
+    // During the rollout, available replicas never drop below replicas - maxUnavailable (3 - 0 with 25% rounding down).
+    const watch = c.spawnKubectl(['get', 'deployment', 'web', '-w', '-o', 'jsonpath={.status.availableReplicas}{"\\n"}']);
+    let seen = '';
+    watch.stdout!.on('data', (d) => (seen += d));
     c.ok(['set', 'image', 'deployment/web', 'nginx=nginx:1.26']);
     assert.match(c.ok(['rollout', 'status', 'deployment/web', '--timeout=90s']), /successfully rolled out/);
+    // kubectl runs synchronously above, so the watch's output is read only now: wait for all of it.
+    const closed = new Promise((r) => watch.once('close', r));
+    await delay(500);
+    watch.kill();
+    await closed;
+    const available = seen.split('\n').filter((l) => l.trim() !== '').map(Number);
+    assert.ok(available.length > 0, 'the watch saw the rollout');
+    assert.ok(available.every((n) => n >= 3), `available replicas during the rollout: ${available.join(',')}`);
     await eventually('new image everywhere', () => running('app=web', 3)?.every((p) => p.image === 'nginx:1.26'));
     const history = c.ok(['rollout', 'history', 'deployment/web']);
     assert.match(history, /^1\s/m);
@@ -79,6 +91,13 @@ describe('workloads on simulated nodes', () => {
     c.ok(['rollout', 'undo', 'deployment/web']);
     assert.match(c.ok(['rollout', 'status', 'deployment/web', '--timeout=90s']), /successfully rolled out/);
     await eventually('old image back', () => running('app=web', 3)?.every((p) => p.image === 'nginx:1.25'));
+    c.ok(['rollout', 'pause', 'deployment/web']);
+    c.ok(['set', 'image', 'deployment/web', 'nginx=nginx:1.27']);
+    await delay(2000);
+    assert.ok(running('app=web', 3)?.every((p) => p.image === 'nginx:1.25'), 'a paused deployment does not roll out');
+    c.ok(['rollout', 'resume', 'deployment/web']);
+    assert.match(c.ok(['rollout', 'status', 'deployment/web', '--timeout=90s']), /successfully rolled out/);
+    await eventually('resumed rollout', () => running('app=web', 3)?.every((p) => p.image === 'nginx:1.27'));
     c.ok(['rollout', 'restart', 'deployment/web']);
     assert.match(c.ok(['rollout', 'status', 'deployment/web', '--timeout=90s']), /successfully rolled out/);
     c.ok(['scale', 'deployment/web', '--replicas=5']);
@@ -178,11 +197,21 @@ describe('workloads on simulated nodes', () => {
       .sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name));
     assert.deepEqual(created.map((m: { name: string }) => m.name), ['web-0', 'web-1', 'web-2']);
     assert.ok(created[0].creationTimestamp <= created[1].creationTimestamp && created[1].creationTimestamp <= created[2].creationTimestamp);
+    const deletions: string[] = [];
+    const watch = c.spawnKubectl(['get', 'pods', '-l', 'app=sts', '-w', '--output-watch-events', '--no-headers']);
+    watch.stdout!.on('data', (d: Buffer) => {
+      for (const line of String(d).split('\n')) {
+        const m = /^DELETED\s+(\S+)/.exec(line);
+        if (m && !deletions.includes(m[1])) deletions.push(m[1]);
+      }
+    });
     c.ok(['scale', 'statefulset', 'web', '--replicas=1']);
     await eventually('only web-0 left', () => {
       const left = pods('app=sts').map((p) => p.name);
-      return left.length === 1 && left[0] === 'web-0';
+      return left.length === 1 && left[0] === 'web-0' && deletions.length === 2;
     });
+    watch.kill();
+    assert.deepEqual(deletions, ['web-2', 'web-1']);
     c.ok(['delete', 'statefulset', 'web']);
   });
 
