@@ -49,7 +49,7 @@ export class BenchServer {
     const port = await freePort();
     const kubeconfig = join(dataDir, 'kubeconfig.yaml');
     const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-    const args = [...nodeArgs, 'bin/skiff.js', 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent'];
+    const args = [...nodeArgs, 'bin/skiff.js', 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent', '--disable-scheduler', '--disable-controller-manager'];
     if (options.etcdEndpoint) args.push('--datastore-endpoint', options.etcdEndpoint);
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new BenchServer(child, dataDir, port, kubeconfig);

@@ -33,21 +33,13 @@ export async function handleBinding(ctx: HandlerContext): Promise<void> {
       if (current.metadata.deletionTimestamp) throw conflict('pods', '', podName, 'pod is being deleted, cannot be assigned to a host');
       if (spec.nodeName) throw conflict('pods', '', podName, `pod ${podName} is already assigned to node "${spec.nodeName}"`);
       spec.nodeName = node;
-      return current;
-    },
-    { ...writeOptions(ctx), subresource: undefined, internal: true },
-  );
-  await pods.update(
-    ctx.request.namespace,
-    podName,
-    (pod) => {
-      const status = ((pod as KubeObject).status ??= {}) as { conditions?: PodCondition[] };
+      const status = (current.status ??= {}) as { conditions?: PodCondition[] };
       const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
       conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowTimestamp() });
       status.conditions = conditions;
-      return pod as KubeObject;
+      return current;
     },
-    { ...writeOptions(ctx), subresource: 'status' },
+    { ...writeOptions(ctx), subresource: 'binding', internal: true },
   );
   sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

@@ -180,6 +180,13 @@ export class ResourceStore {
       object.status = proposed.status;
       return object;
     }
+    if (subresource === 'binding') {
+      // pods/binding sets spec.nodeName and the PodScheduled condition in one write, as Kubernetes' assignPod does.
+      const object = cloneJson(old);
+      object.spec = proposed.spec;
+      object.status = proposed.status;
+      return object;
+    }
     if (subresource === 'finalize') {
       // namespaces/finalize changes only spec.finalizers (the namespace controller's last step).
       const object = cloneJson(old);
