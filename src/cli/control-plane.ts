@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { issueClientCertificate, type Pki } from '../apiserver/authn/pki.ts';
@@ -34,6 +35,8 @@ async function componentClient(opts: ControlPlaneOptions, user: string, agent: s
  */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<() => Promise<void>> {
   const abort = new AbortController();
+  // Every informer and controller listens on the same stop signal: dozens of listeners are expected.
+  setMaxListeners(0, abort.signal);
   const running: Promise<unknown>[] = [];
   const identity = `${hostname()}_${randomUUID()}`;
   if (!opts.disableScheduler) {
@@ -49,6 +52,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<() =
       name: 'kube-controller-manager',
       identity,
       onStartedLeading: async (signal) => {
+        setMaxListeners(0, signal);
         const factory = new SharedInformerFactory(client);
         const recorder = new ApiEventRecorder(client, { component: 'skiff-controller-manager', host: hostname() }, opts.log);
         try {
