@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { stopOnSignal } from './run-until-signal.ts';
 import { pino } from 'pino';
 import { RestClient } from '../client/rest-client.ts';
 import { SimulatedNodes } from '../kubelet/simulated/simulated-nodes.ts';
@@ -79,14 +80,6 @@ export function registerAgentCommand(program: Command): void {
     .option('--node-taints <list>', 'node taints, k=v:NoSchedule,...')
     .option('--data-dir <dir>', 'folder holding state', defaultDataDir())
     .action(async (flags: AgentFlags) => {
-      const stop = await runAgent(flags);
-      let stopping = false;
-      const shutdown = (): void => {
-        if (stopping) return;
-        stopping = true;
-        void stop().finally(() => process.exit(0));
-      };
-      process.on('SIGTERM', shutdown);
-      process.on('SIGINT', shutdown);
+      stopOnSignal(await runAgent(flags));
     });
 }

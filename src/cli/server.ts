@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { stopOnSignal } from './run-until-signal.ts';
 import { pino } from 'pino';
 import { ApiServer } from '../apiserver/server.ts';
 import { ensurePki } from '../apiserver/authn/pki.ts';
@@ -106,14 +107,6 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--disable-controller-manager', 'do not run the controllers')
     .action(async (flags: ServerFlags) => {
-      const stop = await runServer(flags);
-      let stopping = false;
-      const shutdown = (): void => {
-        if (stopping) return;
-        stopping = true;
-        void stop().finally(() => process.exit(0));
-      };
-      process.on('SIGTERM', shutdown);
-      process.on('SIGINT', shutdown);
+      stopOnSignal(await runServer(flags));
     });
 }
