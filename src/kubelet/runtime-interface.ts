@@ -1,0 +1,129 @@
+import type { KubeObject } from '../api/object.ts';
+
+/** A probe handler or lifecycle hook action, as Kubernetes spells the fields. */
+export interface HandlerSpec {
+  exec?: { command?: string[] };
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: string; httpHeaders?: { name: string; value: string }[] };
+  tcpSocket?: { port: number | string; host?: string };
+  grpc?: { port: number; service?: string };
+  sleep?: { seconds: number };
+}
+
+/** core/v1 Probe: the handler plus its timing knobs (defaults applied by the reader, as the API server would). */
+export interface ProbeSpec extends HandlerSpec {
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+  terminationGracePeriodSeconds?: number;
+}
+
+/** The parts of core/v1 Container the kubelet's pod logic reads. */
+export interface ContainerSpec {
+  name: string;
+  image?: string;
+  imagePullPolicy?: string;
+  command?: string[];
+  args?: string[];
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  livenessProbe?: ProbeSpec;
+  readinessProbe?: ProbeSpec;
+  startupProbe?: ProbeSpec;
+  lifecycle?: { postStart?: HandlerSpec; preStop?: HandlerSpec };
+}
+
+/** A Pod as the kubelet sees it: spec fields it acts on, status it writes. */
+export interface KubeletPod extends KubeObject {
+  spec: {
+    nodeName?: string;
+    restartPolicy?: 'Always' | 'OnFailure' | 'Never' | string;
+    terminationGracePeriodSeconds?: number;
+    containers: ContainerSpec[];
+    initContainers?: ContainerSpec[];
+    [field: string]: unknown;
+  };
+  status?: Record<string, unknown>;
+}
+
+/** Result of creating a pod sandbox: its id and the pod IP the network plugin gave it. */
+export interface SandboxInfo {
+  sandboxId: string;
+  ip: string;
+}
+
+/** CRI container state, reduced to the four CRI values. */
+export type RuntimeContainerState = 'created' | 'running' | 'exited' | 'unknown';
+
+/**
+ * One container as the runtime reports it. Times are epoch milliseconds; `attempt` is the CRI
+ * restart attempt (0 for the first container of that name in the sandbox).
+ */
+export interface RuntimeContainerStatus {
+  id: string;
+  name: string;
+  attempt: number;
+  state: RuntimeContainerState;
+  createdAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number;
+  /** e.g. OOMKilled, Completed, Error. */
+  reason?: string;
+  message?: string;
+  image: string;
+  imageId: string;
+}
+
+/** Output of running a command in a container. */
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Registry credentials for an image pull (from imagePullSecrets). */
+export interface PullAuth {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serverAddress?: string;
+}
+
+/**
+ * The container runtime as the pod worker needs it: a small subset of CRI. Every method rejects
+ * on runtime errors; `pullImage` rejects with the message kubelet shows under ErrImagePull.
+ */
+export interface ContainerRuntime {
+  /** Creates and starts the pod sandbox (network namespace + pause); resolves its id and pod IP. */
+  runSandbox(pod: KubeletPod): Promise<SandboxInfo>;
+  stopSandbox(sandboxId: string): Promise<void>;
+  removeSandbox(sandboxId: string): Promise<void>;
+  /** Ensures the image is present per the pull policy; resolves the image reference (imageID). */
+  pullImage(image: string, policy: string, auth?: PullAuth): Promise<string>;
+  /** Creates (does not start) a container; resolves its runtime id. */
+  createContainer(sandboxId: string, pod: KubeletPod, container: ContainerSpec, attempt: number): Promise<string>;
+  startContainer(containerId: string): Promise<void>;
+  /** SIGTERM, then SIGKILL once `graceSeconds` elapse; resolves once the container has exited. */
+  stopContainer(containerId: string, graceSeconds: number): Promise<void>;
+  removeContainer(containerId: string): Promise<void>;
+  /** Every container (any state) in the sandbox. */
+  containerStatuses(sandboxId: string): Promise<RuntimeContainerStatus[]>;
+  /** Runs `cmd` synchronously in the container; rejects if it exceeds `timeoutSeconds`. */
+  exec(containerId: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
+}
+
+/** Time source and timers, injectable so tests drive time with a fake clock. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The real clock. */
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
