@@ -68,6 +68,11 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   const compactor = startCompactor(storage, { intervalMs: COMPACT_INTERVAL_MS, keepRevisions: COMPACT_KEEP_REVISIONS });
 
   const server = `https://127.0.0.1:${listening}`;
+  // The kubeconfig exists before anything else starts: clients that saw /readyz can use it at once.
+  const kubeconfig = kubeconfigYaml({ server, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey });
+  const adminPath = join(serverDir, 'kubeconfig.yaml');
+  writeKubeconfig(adminPath, kubeconfig);
+  if (flags.writeKubeconfig) writeKubeconfig(resolve(flags.writeKubeconfig), kubeconfig);
   const stopControlPlane = await startControlPlane({
     server,
     pki,
@@ -75,10 +80,6 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
     disableControllerManager: flags.disableControllerManager,
     log: (msg, extra) => log.warn(extra ?? {}, msg),
   });
-  const kubeconfig = kubeconfigYaml({ server, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey });
-  const adminPath = join(serverDir, 'kubeconfig.yaml');
-  writeKubeconfig(adminPath, kubeconfig);
-  if (flags.writeKubeconfig) writeKubeconfig(resolve(flags.writeKubeconfig), kubeconfig);
   const shown = flags.writeKubeconfig ? resolve(flags.writeKubeconfig) : adminPath;
   log.info({ port: listening, store: flags.datastoreEndpoint ? 'etcd' : 'sqlite', dataDir }, 'skiff server is ready');
   if (!flags.disableAgent) log.warn('the node agent is not built yet: this server runs the control plane only (see README)');

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,7 +71,7 @@ export class TestCluster {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`skiff server exited with ${child.exitCode}:\n${this.logs}`);
-      if (await this.ready()) return;
+      if ((await this.ready()) && existsSync(this.kubeconfig)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`skiff server did not become ready in 120 s:\n${this.logs}`);
