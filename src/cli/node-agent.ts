@@ -16,6 +16,7 @@ import { readMachineInfo } from '../kubelet/node-status.ts';
 import { CNI_BRIDGE, writeCniConfig } from '../kubelet/runtime/cni-config.ts';
 import { containerdPaths, startContainerd, type RunningContainerd } from '../kubelet/runtime/containerd.ts';
 import { importImageTarballs } from '../kubelet/runtime/import-images.ts';
+import { checkHost } from '../kubelet/runtime/host-check.ts';
 
 const NODES = findResource('', 'v1', 'nodes')!;
 
@@ -66,7 +67,8 @@ export function detectNodeIP(): string {
  * kubelet running this node's pods over CRI.
  */
 export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNodeAgent> {
-  if (process.getuid?.() !== 0) throw new Error('the node agent needs root (containerd, runc and CNI manage namespaces and cgroups); run as root or pass --disable-agent');
+  const missing = checkHost().filter((c) => !c.ok);
+  if (missing.length) throw new Error(`this host cannot run a node (or pass --disable-agent): ${missing.map((c) => `${c.name}: ${c.fix}`).join('; ')}`);
   const agentDir = join(opts.dataDir, 'agent');
   mkdirSync(agentDir, { recursive: true, mode: 0o700 });
   const imagesDir = join(agentDir, 'images');
