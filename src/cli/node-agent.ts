@@ -13,6 +13,7 @@ import { buildOfflineImages } from '../kubelet/images/build.ts';
 import { Kubelet } from '../kubelet/kubelet.ts';
 import { NodeHeartbeat } from '../kubelet/node-heartbeat.ts';
 import { readMachineInfo } from '../kubelet/node-status.ts';
+import { readStaticPods } from '../kubelet/static-pods.ts';
 import { CNI_BRIDGE, writeCniConfig } from '../kubelet/runtime/cni-config.ts';
 import { containerdPaths, startContainerd, type RunningContainerd } from '../kubelet/runtime/containerd.ts';
 import { importImageTarballs } from '../kubelet/runtime/import-images.ts';
@@ -137,6 +138,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     nodeName,
     nodeIP,
     runtime,
+    nodeUid: () => nodeInformer.indexer.getByKey(nodeName)?.metadata.uid,
     recorder: new ApiEventRecorder(client, { component: 'kubelet', host: nodeName }, opts.log),
     runtimePodUids: async () => {
       const sandboxes = await cri.listPodSandbox();
@@ -156,6 +158,21 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
 
   await heartbeat.start();
   nodeInformer.start();
+  await nodeInformer.waitForSync();
+  // Static pods (k3s: agent/pod-manifests) are known before the first sync, so orphan cleanup spares them.
+  const manifestsDir = join(agentDir, 'pod-manifests');
+  mkdirSync(manifestsDir, { recursive: true });
+  const reportedErrors = new Set<string>();
+  const readManifests = (): void => {
+    const { pods, errors } = readStaticPods(manifestsDir, nodeName);
+    for (const e of errors) {
+      if (!reportedErrors.has(e.message)) opts.log('invalid static pod manifest', { file: e.file, err: e.message });
+      reportedErrors.add(e.message);
+    }
+    kubelet.setStaticPods(pods);
+  };
+  readManifests();
+  const manifestTimer = setInterval(readManifests, 5000);
   await kubelet.start();
 
   return {
@@ -163,6 +180,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     kubelet,
     cri,
     stop: async () => {
+      clearInterval(manifestTimer);
       heartbeat.stop();
       await kubelet.stop();
       await nodeInformer.stop();

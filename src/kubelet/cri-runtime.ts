@@ -68,17 +68,27 @@ export class CriPodRuntime implements ContainerRuntime {
     await this.opts.resources?.setUpVolumes?.(pod);
     const config = this.sandboxConfig(pod);
     const uid = pod.metadata.uid ?? '';
-    const existing = (await this.opts.cri.listPodSandbox({ [LABEL_POD_UID]: uid })).filter((s) => s.state === 'SANDBOX_READY');
-    let id = existing.sort((a, b) => b.createdAt - a.createdAt)[0]?.id;
+    const all = await this.opts.cri.listPodSandbox({ [LABEL_POD_UID]: uid });
+    let id = all.filter((s) => s.state === 'SANDBOX_READY').sort((a, b) => b.createdAt - a.createdAt)[0]?.id;
     if (!id) {
+      if (!hostNetwork(pod)) await this.requireNetwork();
+      // Dead sandboxes of this pod (a failed start, a reboot) are removed first, as kubelet's sandbox GC does.
+      for (const dead of all) await this.opts.cri.removePodSandbox(dead.id).catch(() => undefined);
       mkdirSync(config.logDirectory!, { recursive: true });
-      const attempts = await this.opts.cri.listPodSandbox({ [LABEL_POD_UID]: uid });
-      config.metadata.attempt = attempts.length;
+      config.metadata.attempt = all.length;
       id = await this.opts.cri.runPodSandbox(config);
     }
     const ip = hostNetwork(pod) ? this.opts.nodeIP : (await this.opts.cri.podSandboxStatus(id)).network?.ip ?? '';
     this.sandboxes.set(id, { config, ip });
     return { sandboxId: id, ip };
+  }
+
+  /** kubelet starts no pod sandbox (other than hostNetwork ones) while the runtime's network is not ready. */
+  private async requireNetwork(): Promise<void> {
+    const network = (await this.opts.cri.status()).find((c) => c.type === 'NetworkReady');
+    if (!network?.status) {
+      throw new Error(`network is not ready: container runtime network not ready: NetworkReady=false reason:${network?.reason || 'NetworkPluginNotReady'} message:${network?.message || 'Network plugin returns error: cni plugin not initialized'}`);
+    }
   }
 
   async stopSandbox(sandboxId: string): Promise<void> {
