@@ -10,6 +10,7 @@ import { realClock } from './runtime-interface.ts';
 import { isMirrorPod, mirrorPodFor, CONFIG_MIRROR, CONFIG_HASH } from './static-pods.ts';
 
 const PODS = findResource('', 'v1', 'pods')!;
+const MIRROR_RECREATE_DELAY_MS = 1000;
 
 /** Options of Kubelet. */
 export interface KubeletOptions {
@@ -178,6 +179,10 @@ export class Kubelet {
       }
     }
     if (!staticPod || (mirror && !isMirrorPod(mirror))) return;
+    // Recreate on the next sync, as kubelet's sync loop would: a client waiting for the old mirror's
+    // deletion (kubectl delete) sees its DELETED event before a pod of the same name reappears.
+    if (mirror) await new Promise((r) => setTimeout(r, MIRROR_RECREATE_DELAY_MS));
+    if (this.stopped || !this.staticPods.has(staticPod.metadata.uid!)) return;
     try {
       await this.opts.client.create(PODS, mirrorPodFor(staticPod, { name: this.opts.nodeName, uid: this.opts.nodeUid?.() }));
     } catch (err) {
