@@ -26,12 +26,7 @@ export interface ContainerSpec {
   imagePullPolicy?: string;
   command?: string[];
   args?: string[];
-  workingDir?: string;
-  env?: { name: string; value?: string; valueFrom?: Record<string, unknown> }[];
-  envFrom?: Record<string, unknown>[];
   ports?: { name?: string; containerPort: number; protocol?: string; hostPort?: number; hostIP?: string }[];
-  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
-  volumeMounts?: { name: string; mountPath: string; subPath?: string; subPathExpr?: string; readOnly?: boolean; mountPropagation?: string }[];
   securityContext?: {
     privileged?: boolean;
     readOnlyRootFilesystem?: boolean;
@@ -40,7 +35,6 @@ export interface ContainerSpec {
     allowPrivilegeEscalation?: boolean;
     capabilities?: { add?: string[]; drop?: string[] };
   };
-  terminationMessagePath?: string;
   stdin?: boolean;
   stdinOnce?: boolean;
   tty?: boolean;
