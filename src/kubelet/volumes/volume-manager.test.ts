@@ -145,6 +145,8 @@ test(
     assert.ok(!mountPoints().includes(ram));
     assert.ok(!existsSync(join(f.root, 'pods', 'uid-1234')));
     assert.deepEqual(f.manager.podUidsOnDisk(), []);
+    for (const bad of ['', '..', '../x', 'a/b']) await assert.rejects(f.manager.tearDownPod(bad), /invalid pod uid/);
+    assert.ok(existsSync(join(f.root, 'pods')), 'a bad uid never removes the pods dir');
   }),
 );
 

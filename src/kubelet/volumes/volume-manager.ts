@@ -146,6 +146,8 @@ export class VolumeManager {
 
   /** Unmounts what is mounted under the pod's directory (deepest first) and removes it. */
   async tearDownPod(podUid: string): Promise<void> {
+    // A uid is one path element: an empty or odd one must never widen the removal to podsDir.
+    if (!podUid || podUid.includes('/') || podUid.startsWith('.')) throw new Error(`invalid pod uid ${JSON.stringify(podUid)}`);
     const podDir = this.podDir(podUid);
     this.locations.delete(podUid);
     this.tokens.forgetPod(podUid);
