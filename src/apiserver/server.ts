@@ -18,6 +18,9 @@ import { serveNonResource } from './non-resource.ts';
 import { bootstrapObjects } from './bootstrap.ts';
 import { registerServiceAllocation } from './registry/service-allocation.ts';
 import './registry/eviction.ts';
+import './registry/token-request.ts';
+import { ServiceAccountTokens } from './authn/service-account-token.ts';
+import { registerServiceAccountAdmission } from './admission/service-account.ts';
 
 export interface ApiServerOptions {
   storage: Storage;
@@ -26,6 +29,8 @@ export interface ApiServerOptions {
   metrics?: ApiMetrics;
   /** Address advertised in `/api` discovery and the `kubernetes` Endpoints. */
   advertiseAddress?: string;
+  /** PEM private key signing service account tokens; enables TokenRequest, their authentication and the ServiceAccount admission. */
+  serviceAccountKey?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -45,6 +50,7 @@ export class ApiServer implements StoreLookup {
   private readonly sockets = new Set<TLSSocket>();
   private ready = false;
   readonly authenticator: Authenticator;
+  readonly serviceAccountTokens?: ServiceAccountTokens;
 
   private readonly options: ApiServerOptions;
 
@@ -55,6 +61,11 @@ export class ApiServer implements StoreLookup {
     this.authenticator = options.authenticator ?? new Authenticator({});
     // Strategies are read when stores are built, so hooks register first.
     registerServiceAllocation(this);
+    if (options.serviceAccountKey) {
+      this.serviceAccountTokens = new ServiceAccountTokens(options.serviceAccountKey, (resource, ns, name) => this.byResource('', resource)?.peek(ns, name)?.object);
+      this.authenticator.useServiceAccountTokens(this.serviceAccountTokens);
+      registerServiceAccountAdmission(this);
+    }
     for (const info of RESOURCES) {
       const store = new ResourceStore(info, options.storage, this.cache);
       this.stores.set(`${info.group}/${info.version}/${info.resource}`, store);
@@ -112,7 +123,9 @@ export class ApiServer implements StoreLookup {
     const info = parseRequestInfo(method, url.pathname, url.searchParams);
     let labels = { verb: method, group: '', version: '', resource: '', subresource: '', scope: '' };
     try {
-      const user = this.authenticator.authenticate(req);
+      const authenticated = this.authenticator.authenticate(req);
+      // Only a service account token seen for the first time takes the asynchronous path.
+      const user = authenticated instanceof Promise ? await authenticated : authenticated;
       if (!user && !PUBLIC_PATHS.has(url.pathname)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       if (!info) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       if (!info.isResourceRequest) {
@@ -135,6 +148,7 @@ export class ApiServer implements StoreLookup {
         storage: this.options.storage,
         cache: this.cache,
         user: user as UserInfo | undefined,
+        serviceAccountTokens: this.serviceAccountTokens,
         metrics: this.options.metrics,
         warnings: [],
       };

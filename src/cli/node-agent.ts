@@ -12,7 +12,10 @@ import { readHostResolvConf } from '../kubelet/dns-config.ts';
 import { buildOfflineImages } from '../kubelet/images/build.ts';
 import { Kubelet } from '../kubelet/kubelet.ts';
 import { NodeHeartbeat } from '../kubelet/node-heartbeat.ts';
-import { readMachineInfo } from '../kubelet/node-status.ts';
+import { nodeResources, readMachineInfo } from '../kubelet/node-status.ts';
+import { apiObjectSource } from '../kubelet/volumes/api-source.ts';
+import { volumePodResources } from '../kubelet/volumes/pod-resources.ts';
+import { VolumeManager } from '../kubelet/volumes/volume-manager.ts';
 import { readStaticPods } from '../kubelet/static-pods.ts';
 import { CNI_BRIDGE, writeCniConfig } from '../kubelet/runtime/cni-config.ts';
 import { containerdPaths, startContainerd, type RunningContainerd } from '../kubelet/runtime/containerd.ts';
@@ -126,8 +129,14 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
   };
   nodeInformer.addEventHandler({ onAdd: onNode, onUpdate: (_o, n) => onNode(n) });
 
+  const recorder = new ApiEventRecorder(client, { component: 'kubelet', host: nodeName }, opts.log);
+  // Volumes live under DIR/agent/pods/<uid>/volumes (kubelet's /var/lib/kubelet/pods layout).
+  const objects = apiObjectSource(client);
+  const { allocatable } = nodeResources(machine);
+  const volumes = new VolumeManager({ podsDir: join(agentDir, 'pods'), source: objects, nodeName, nodeAllocatable: allocatable, clusterDomain: opts.clusterDomain ?? 'cluster.local' });
   const runtime = new CriPodRuntime({
     cri,
+    resources: volumePodResources({ volumes, source: objects, hostIPs: [nodeIP], nodeAllocatable: allocatable, onEvent: (pod, type, reason, message) => recorder.event(pod, type, reason, message) }),
     logRoot: join(agentDir, 'pod-logs'),
     nodeIP,
     memoryCapacity: machine.memoryBytes,
@@ -139,7 +148,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     nodeIP,
     runtime,
     nodeUid: () => nodeInformer.indexer.getByKey(nodeName)?.metadata.uid,
-    recorder: new ApiEventRecorder(client, { component: 'kubelet', host: nodeName }, opts.log),
+    recorder,
     runtimePodUids: async () => {
       const sandboxes = await cri.listPodSandbox();
       return sandboxes.map((s) => ({
@@ -152,6 +161,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     },
     onPodTerminated: async (pod) => {
       rmSync(join(agentDir, 'pod-logs', `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`), { recursive: true, force: true });
+      await volumes.tearDownPod(pod.metadata.uid ?? '');
     },
     log: opts.log,
   });

@@ -6,6 +6,7 @@ import type { ResourceStore } from '../registry/resource-store.ts';
 import type { WatchCache } from '../watch-cache.ts';
 import type { UserInfo } from '../authn/authenticate.ts';
 import type { ApiMetrics } from '../metrics.ts';
+import type { ServiceAccountTokens } from '../authn/service-account-token.ts';
 
 /** What every resource handler gets: the parsed request, its resource, and the server's parts. */
 export interface HandlerContext {
@@ -21,6 +22,8 @@ export interface HandlerContext {
   cache: WatchCache;
   user?: UserInfo;
   metrics?: ApiMetrics;
+  /** Issues service account tokens (serviceaccounts/token), when the server has a signing key. */
+  serviceAccountTokens?: ServiceAccountTokens;
   /** Response headers to add (Warning headers from field validation). */
   warnings: string[];
 }
