@@ -23,6 +23,8 @@ import { importImageTarballs } from '../kubelet/runtime/import-images.ts';
 import { checkHost } from '../kubelet/runtime/host-check.ts';
 
 const NODES = findResource('', 'v1', 'nodes')!;
+/** How often volumes of running pods are refreshed (kubelet's sync period is a minute; skiff is quicker). */
+const VOLUME_REFRESH_MS = 10_000;
 
 /** Everything a real node agent needs to join a cluster. */
 export interface NodeAgentOptions {
@@ -151,13 +153,16 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     recorder,
     runtimePodUids: async () => {
       const sandboxes = await cri.listPodSandbox();
-      return sandboxes.map((s) => ({
+      const inRuntime = sandboxes.map((s) => ({
         uid: s.labels[LABEL_POD_UID] ?? s.metadata.uid,
         remove: async () => {
           await cri.stopPodSandbox(s.id);
           await cri.removePodSandbox(s.id);
         },
       }));
+      // Volume dirs of pods deleted while the agent was down (kubelet's orphaned pod cleanup).
+      const onDisk = volumes.podUidsOnDisk().map((uid) => ({ uid, remove: () => volumes.tearDownPod(uid) }));
+      return [...inRuntime, ...onDisk];
     },
     onPodTerminated: async (pod) => {
       rmSync(join(agentDir, 'pod-logs', `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`), { recursive: true, force: true });
@@ -184,6 +189,14 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
   readManifests();
   const manifestTimer = setInterval(readManifests, 5000);
   await kubelet.start();
+  // kubelet remounts API-data volumes on its periodic pod sync: ConfigMap and Secret updates land in
+  // place, projected service account tokens renew at 80% of their lifetime.
+  const volumeTimer = setInterval(() => {
+    for (const pod of kubelet.pods()) {
+      if (pod.metadata.deletionTimestamp || ['Succeeded', 'Failed'].includes((pod.status as { phase?: string } | undefined)?.phase ?? '')) continue;
+      volumes.setUpPod(pod).catch((err) => opts.log('volume refresh failed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: (err as Error).message }));
+    }
+  }, VOLUME_REFRESH_MS);
 
   return {
     nodeName,
@@ -191,6 +204,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     cri,
     stop: async () => {
       clearInterval(manifestTimer);
+      clearInterval(volumeTimer);
       heartbeat.stop();
       await kubelet.stop();
       await nodeInformer.stop();

@@ -8,6 +8,7 @@ import type {
   ContainerRuntime, ContainerSpec, ExecResult, KubeletPod, PullAuth, RuntimeContainerState, RuntimeContainerStatus, SandboxInfo,
 } from './runtime-interface.ts';
 import { dnsConfigFor, type ClusterDNS } from './dns-config.ts';
+import { expandCommand } from './env/expansion.ts';
 
 /** The labels kubelet puts on every sandbox and container (kubelet/types/labels.go). */
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
@@ -125,8 +126,9 @@ export class CriPodRuntime implements ContainerRuntime {
     const config: ContainerConfig = {
       metadata: { name: container.name, attempt },
       image: { image: container.image ?? '' },
-      command: container.command,
-      args: container.args,
+      // $(VAR) references in command and args expand against the container's environment.
+      command: expandCommand(container.command, envs),
+      args: expandCommand(container.args, envs),
       workingDir: container.workingDir,
       envs,
       mounts: resources?.mounts?.(pod, container) ?? [],
