@@ -26,7 +26,24 @@ export interface ContainerSpec {
   imagePullPolicy?: string;
   command?: string[];
   args?: string[];
-  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  workingDir?: string;
+  env?: { name: string; value?: string; valueFrom?: Record<string, unknown> }[];
+  envFrom?: Record<string, unknown>[];
+  ports?: { name?: string; containerPort: number; protocol?: string; hostPort?: number; hostIP?: string }[];
+  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; subPathExpr?: string; readOnly?: boolean; mountPropagation?: string }[];
+  securityContext?: {
+    privileged?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    runAsUser?: number;
+    runAsGroup?: number;
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { add?: string[]; drop?: string[] };
+  };
+  terminationMessagePath?: string;
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
   livenessProbe?: ProbeSpec;
   readinessProbe?: ProbeSpec;
   startupProbe?: ProbeSpec;
