@@ -7,12 +7,8 @@ import type { Container, ContainerStats as CriContainerStats, PodSandbox } from 
 import type { ContainerStats, CpuStats, MemoryStats, PodReference } from '../../api/stats/summary.ts';
 import type { CpuRateTracker } from './cpu-rate.ts';
 import { nanosToTime } from './time.ts';
+import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../cri-runtime.ts';
 
-/** The labels the kubelet puts on sandboxes and containers (pkg/kubelet/types/labels.go). */
-export const POD_NAME_LABEL = 'io.kubernetes.pod.name';
-export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
-export const POD_UID_LABEL = 'io.kubernetes.pod.uid';
-export const CONTAINER_NAME_LABEL = 'io.kubernetes.container.name';
 
 /** CRI MemoryUsage with the optional counters containerd fills in (the shared type omits them). */
 type CriMemory = NonNullable<CriContainerStats['memory']> & {
@@ -32,9 +28,9 @@ export interface PodEntry {
 export function podRefOf(sandbox: PodSandbox): PodReference {
   const l = sandbox.labels ?? {};
   return {
-    name: l[POD_NAME_LABEL] ?? sandbox.metadata?.name ?? '',
-    namespace: l[POD_NAMESPACE_LABEL] ?? sandbox.metadata?.namespace ?? '',
-    uid: l[POD_UID_LABEL] ?? sandbox.metadata?.uid ?? '',
+    name: l[LABEL_POD_NAME] ?? sandbox.metadata?.name ?? '',
+    namespace: l[LABEL_POD_NAMESPACE] ?? sandbox.metadata?.namespace ?? '',
+    uid: l[LABEL_POD_UID] ?? sandbox.metadata?.uid ?? '',
   };
 }
 
@@ -57,7 +53,7 @@ export function selectPods(sandboxes: PodSandbox[], containers: Container[], sta
   for (const container of [...containers].sort((a, b) => a.createdAt - b.createdAt)) {
     const entry = bySandbox.get(container.podSandboxId);
     if (!entry || container.state !== 'CONTAINER_RUNNING') continue;
-    const name = container.labels?.[CONTAINER_NAME_LABEL] ?? container.metadata?.name ?? '';
+    const name = container.labels?.[LABEL_CONTAINER_NAME] ?? container.metadata?.name ?? '';
     entry.containers.push({ container, name, stats: statsById.get(container.id) });
   }
   return [...bySandbox.values()].sort((a, b) => `${a.ref.namespace}/${a.ref.name}`.localeCompare(`${b.ref.namespace}/${b.ref.name}`));
