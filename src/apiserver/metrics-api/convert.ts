@@ -50,8 +50,13 @@ export function goDuration(ms: number): string {
 
 /** The usage of one CPU/memory pair, or undefined when either figure is missing (no rate yet). */
 export function usageOf(cpu: CpuStats | undefined, memory: MemoryStats | undefined): Usage | undefined {
-  if (cpu?.usageNanoCores === undefined || memory?.workingSetBytes === undefined) return undefined;
-  return { cpu: formatNanoCores(cpu.usageNanoCores), memory: formatQuantity(memory.workingSetBytes, true) };
+  // Figures come from kubelets over the network: anything but a finite number counts as missing.
+  if (!isCount(cpu?.usageNanoCores) || !isCount(memory?.workingSetBytes)) return undefined;
+  return { cpu: formatNanoCores(cpu!.usageNanoCores!), memory: formatQuantity(memory!.workingSetBytes!, true) };
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 function labelsOf(object: KubeObject): { labels?: Record<string, string> } {

@@ -7,6 +7,7 @@ import type { StoreLookup } from '../handlers/context.ts';
 import { predicateFor } from '../handlers/filter.ts';
 import { sendJson, type ApiResponse } from '../http.ts';
 import type { ResourceRequestInfo } from '../request-info.ts';
+import { isSummary } from './kubelet-source.ts';
 import { METRICS_API_VERSION, nodeMetrics, podMetrics, type NodeMetrics, type PodMetrics } from './convert.ts';
 
 /** Where node summaries come from: the API server's connection to each node's kubelet (`/stats/summary`). */
@@ -177,8 +178,10 @@ export class MetricsApi {
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     return new Promise<Summary>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`kubelet of ${node.metadata.name} did not answer in ${timeoutMs} ms`)), timeoutMs);
-      timer.unref();
-      this.options.source!.summary(node).then(resolve, reject).finally(() => clearTimeout(timer));
+      this.options.source!.summary(node)
+        // A malformed answer counts as a failed scrape: it must not break the other nodes' metrics.
+        .then((summary) => (isSummary(summary) ? resolve(summary) : reject(new Error(`malformed summary from ${node.metadata.name}`))), reject)
+        .finally(() => clearTimeout(timer));
     });
   }
 }
