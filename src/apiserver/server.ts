@@ -17,6 +17,7 @@ import { dispatchResource } from './resource-handler.ts';
 import { serveNonResource } from './non-resource.ts';
 import { bootstrapObjects } from './bootstrap.ts';
 import { registerServiceAllocation } from './registry/service-allocation.ts';
+import { METRICS_DISCOVERY, METRICS_GROUP, MetricsApi, type KubeletStatsSource } from './metrics-api/metrics-api.ts';
 import './registry/eviction.ts';
 import './registry/token-request.ts';
 import { ServiceAccountTokens } from './authn/service-account-token.ts';
@@ -32,6 +33,11 @@ export interface ApiServerOptions {
   /** PEM private key signing service account tokens; enables TokenRequest, their authentication and the ServiceAccount admission. */
   serviceAccountKey?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+  /**
+   * Node summaries for metrics.k8s.io (`kubectl top`). Without it the group is not in discovery
+   * and answers 503 ServiceUnavailable, like a cluster whose metrics-server is down.
+   */
+  kubeletStats?: KubeletStatsSource;
 }
 
 /** Paths anyone may read without credentials (Kubernetes' system:public-info-viewer). */
@@ -51,6 +57,7 @@ export class ApiServer implements StoreLookup {
   private ready = false;
   readonly authenticator: Authenticator;
   readonly serviceAccountTokens?: ServiceAccountTokens;
+  private readonly metricsApi: MetricsApi;
 
   private readonly options: ApiServerOptions;
 
@@ -66,6 +73,7 @@ export class ApiServer implements StoreLookup {
       this.authenticator.useServiceAccountTokens(this.serviceAccountTokens);
       registerServiceAccountAdmission(this);
     }
+    this.metricsApi = new MetricsApi({ source: options.kubeletStats, stores: this });
     for (const info of RESOURCES) {
       const store = new ResourceStore(info, options.storage, this.cache);
       this.stores.set(`${info.group}/${info.version}/${info.resource}`, store);
@@ -129,7 +137,13 @@ export class ApiServer implements StoreLookup {
       if (!user && !PUBLIC_PATHS.has(url.pathname)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       if (!info) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       if (!info.isResourceRequest) {
-        await serveNonResource(this, req, res, url, this.options.metrics);
+        this.metricsApi.checkDiscoveryPath(url.pathname);
+        await serveNonResource(this, req, res, url, this.options.metrics, this.metricsApi.available ? [METRICS_DISCOVERY] : []);
+        return;
+      }
+      if (info.group === METRICS_GROUP) {
+        checkAcceptable(req);
+        await this.metricsApi.serve(info, url.searchParams, res);
         return;
       }
       const resource = findResource(info.group, info.version, info.resource);
