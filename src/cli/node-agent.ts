@@ -17,6 +17,8 @@ import { apiObjectSource } from '../kubelet/volumes/api-source.ts';
 import { volumePodResources } from '../kubelet/volumes/pod-resources.ts';
 import { VolumeManager } from '../kubelet/volumes/volume-manager.ts';
 import { readStaticPods } from '../kubelet/static-pods.ts';
+import { StatsProvider } from '../kubelet/stats/provider.ts';
+import { criStatsRuntime } from '../kubelet/stats/cri-source.ts';
 import { CNI_BRIDGE, writeCniConfig } from '../kubelet/runtime/cni-config.ts';
 import { containerdPaths, startContainerd, type RunningContainerd } from '../kubelet/runtime/containerd.ts';
 import { importImageTarballs } from '../kubelet/runtime/import-images.ts';
@@ -52,6 +54,8 @@ export interface RunningNodeAgent {
   nodeName: string;
   kubelet: Kubelet;
   cri: CriClient;
+  /** Node and pod resource usage (kubelet's /stats/summary). */
+  stats: StatsProvider;
   /** Stops the kubelet loops and containerd; pods keep running (their shims outlive containerd). */
   stop(): Promise<void>;
 }
@@ -171,6 +175,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     log: opts.log,
   });
 
+  const stats = new StatsProvider({ nodeName, runtime: criStatsRuntime(cri), rootDir: agentDir, podsDir: join(agentDir, 'pods'), runtimePid: containerd?.pid });
+  stats.start();
+
   await heartbeat.start();
   nodeInformer.start();
   await nodeInformer.waitForSync();
@@ -202,7 +209,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     nodeName,
     kubelet,
     cri,
+    stats,
     stop: async () => {
+      stats.stop();
       clearInterval(manifestTimer);
       clearInterval(volumeTimer);
       heartbeat.stop();
