@@ -4,7 +4,7 @@
  * does: tail by records, filter by time, join partial (`P`) records into lines, optional
  * timestamps, a byte limit, and following a running container's file until it exits.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One record of a CRI log file. `content` has no trailing newline; a full record ends a line. */
@@ -209,7 +209,7 @@ export async function streamCriLog(path: string, sink: LogSink, options: StreamC
 }
 
 /** After rotation the path names a new file: reopen it (once the old one is read to its end). */
-function reopenIfRotated(path: string, fd: number, ino: number, offset: number): { fd: number; stat: ReturnType<typeof fstatSync> } | undefined {
+function reopenIfRotated(path: string, fd: number, ino: number, offset: number): { fd: number; stat: Stats } | undefined {
   let current;
   try {
     current = statSync(path);
