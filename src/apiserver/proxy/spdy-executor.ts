@@ -55,27 +55,34 @@ export async function openSpdyRemoteCommand(kubelet: KubeletAddress, transport: 
   socket.resume();
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   connection.on('error', () => socket.destroy());
-  const open = (streamType: string): SpdyStream => {
-    const stream = connection.request({ method: 'POST', path: '/', host: '', headers: { streamtype: streamType } });
+  // Each stream is opened once the previous one's SYN_STREAM went out: Go's spdystream resets
+  // (PROTOCOL_ERROR) a stream whose id is lower than one it already saw, and a write on a stream
+  // sends its SYN_STREAM at once, ahead of streams still queued.
+  const open = (streamType: string): Promise<SpdyStream> => new Promise((resolve, reject) => {
+    const stream = connection.request({ method: 'POST', path: '/', host: '', headers: { streamtype: streamType } }, (err) => (err ? reject(err) : resolve(stream)));
     disableSendFlowControl(stream);
     stream.on('error', () => {});
-    return stream;
-  };
-  // client-go creates the error stream first, then stdin, stdout, stderr and resize.
-  const session: SpdyRemoteCommand = {
-    protocol: answer['x-stream-protocol-version'] ?? '',
-    error: open('error'),
-    close: () => {
-      connection.destroyStreams();
-      socket.destroy();
-    },
-    closed,
-  };
-  if (streams.stdin) session.stdin = open('stdin');
-  if (streams.stdout) session.stdout = open('stdout');
-  if (streams.stderr && !streams.tty) session.stderr = open('stderr');
-  if (streams.tty) session.resize = open('resize');
-  return session;
+  });
+  try {
+    // client-go creates the error stream first, then stdin, stdout, stderr and resize.
+    const session: SpdyRemoteCommand = {
+      protocol: answer['x-stream-protocol-version'] ?? '',
+      error: await open('error'),
+      close: () => {
+        connection.destroyStreams();
+        socket.destroy();
+      },
+      closed,
+    };
+    if (streams.stdin) session.stdin = await open('stdin');
+    if (streams.stdout) session.stdout = await open('stdout');
+    if (streams.stderr && !streams.tty) session.stderr = await open('stderr');
+    if (streams.tty) session.resize = await open('resize');
+    return session;
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
 }
 
 interface WindowSide { max: number; current: number; lowWaterMark: number; update?(delta: number, cb?: () => void): void }

@@ -105,6 +105,7 @@ export class KubeletServer {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const socket of this.sockets) socket.destroy();
+      setTimeout(resolve, 2000).unref();
     });
   }
 
