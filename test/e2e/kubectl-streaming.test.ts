@@ -126,7 +126,7 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
       {
         metadata: { name: 'app', attempt: 0 },
         image: { image: 'docker.io/library/busybox:1.36' },
-        command: ['sh', '-c', 'echo hello-out; echo hello-err >&2; printf "no-newline"; echo; i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.3; done'],
+        command: ['sh', '-c', 'echo hello-out; sleep 0.2; echo hello-err >&2; sleep 0.2; printf "no-newline"; echo; i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.3; done'],
         logPath: 'app/0.log',
       },
       { metadata: { name: 'web', attempt: 0 }, image: { image: 'docker.io/library/nginx:1.27' }, logPath: 'web/0.log' },
@@ -218,7 +218,9 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
 
   test('kubectl exec -it gets a terminal (through script for a pty)', async () => {
     // stdin stays open while the command runs, as at a terminal: closing a TTY's input hangs the shell up.
-    const child = spawn('script', ['-qec', `${KUBECTL} --kubeconfig ${kubeconfig} exec -it web -c app -- sh -c 'tty; stty size; echo done'`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // The pty gets a size first, so kubectl sends a resize that the container's terminal reports.
+    const command = `stty rows 31 cols 101; ${KUBECTL} --kubeconfig ${kubeconfig} exec -it web -c app -- sh -c 'tty; stty size; echo done'`;
+    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
@@ -228,7 +230,7 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
       child.once('close', (c) => { clearTimeout(timer); resolve(c); });
     });
     assert.equal(code, 0, out);
-    assert.match(out, /\/dev\/pts\/\d+\r?\n\d+ \d+\r?\ndone/);
+    assert.match(out, /\/dev\/pts\/\d+\r?\n31 101\r?\ndone/);
   });
 
   test('kubectl exec over SPDY (the fallback of older clients) behaves the same', async () => {

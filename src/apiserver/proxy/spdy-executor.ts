@@ -61,6 +61,7 @@ export async function openSpdyRemoteCommand(kubelet: KubeletAddress, transport: 
   const open = (streamType: string): Promise<SpdyStream> => new Promise((resolve, reject) => {
     const stream = connection.request({ method: 'POST', path: '/', host: '', headers: { streamtype: streamType } }, (err) => (err ? reject(err) : resolve(stream)));
     disableSendFlowControl(stream);
+    acceptReplyWithoutStatus(stream);
     stream.on('error', () => {});
   });
   try {
@@ -83,6 +84,16 @@ export async function openSpdyRemoteCommand(kubelet: KubeletAddress, transport: 
     socket.destroy();
     throw err;
   }
+}
+
+/**
+ * Kubernetes' SPDY servers answer each stream with a SYN_REPLY carrying no headers; spdy-transport
+ * resets (PROTOCOL_ERROR) a reply without `:status` unless the stream expects no response, which
+ * then takes the reply as plain headers.
+ */
+function acceptReplyWithoutStatus(stream: object): void {
+  const state = (stream as { _spdyState?: { needResponse?: boolean } })._spdyState;
+  if (state) state.needResponse = false;
 }
 
 interface WindowSide { max: number; current: number; lowWaterMark: number; update?(delta: number, cb?: () => void): void }
