@@ -268,6 +268,14 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
     assert.equal((await kubeletGet(kubeletPort, '/containerLogs/default/other/app', { cert: pki.kubeletClientCert, key: pki.kubeletClientKey })).code, 404);
   });
 
+  test('nodes/proxy reaches the kubelet API', async () => {
+    assert.equal(await ok(['get', '--raw', '/api/v1/nodes/skiff-stream-node/proxy/healthz']), 'ok');
+    assert.match(await ok(['get', '--raw', '/api/v1/nodes/skiff-stream-node/proxy/containerLogs/default/web/app?tailLines=1']), /^tick-\d+\n$/);
+    const missing = await kubectl(['get', '--raw', '/api/v1/nodes/skiff-stream-node/proxy/no/such/path']);
+    assert.notEqual(missing.code, 0);
+    assert.match((await kubectl(['get', '--raw', '/api/v1/nodes/absent/proxy/healthz'])).stderr, /nodes "absent" not found/);
+  });
+
   function kubeletGet(port: number, path: string, client: { cert?: string; key?: string } = {}): Promise<{ code: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest({ host: '127.0.0.1', port, path, ca: pki.caCert, ...client, timeout: 10_000 }, (res) => {

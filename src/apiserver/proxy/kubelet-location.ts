@@ -65,7 +65,11 @@ export function resolveContainer(pod: PodLike, requested: string | null): string
  */
 export async function kubeletFor(stores: StoreLookup, pod: PodLike): Promise<KubeletAddress | undefined> {
   const nodeName = pod.spec?.nodeName;
-  if (!nodeName) return undefined;
+  return nodeName ? nodeKubelet(stores, nodeName) : undefined;
+}
+
+/** The kubelet of node `nodeName` (404 when the node does not exist, 400 when it has no address). */
+export async function nodeKubelet(stores: StoreLookup, nodeName: string): Promise<KubeletAddress> {
   const node = (await stores.byResource('', 'nodes')!.get(undefined, nodeName)).object as NodeLike;
   const addresses = node.status?.addresses ?? [];
   for (const type of ADDRESS_PREFERENCE) {

@@ -4,6 +4,7 @@ import { StatusError } from '../../api/errors.ts';
 import { kubeletLogQuery } from './pod-log.ts';
 import { resolveContainer, type PodLike } from './kubelet-location.ts';
 import { portForwardPath } from './port-forward.ts';
+import { nodeProxyPath } from './node-proxy.ts';
 
 const q = (s: string): URLSearchParams => new URLSearchParams(s);
 const status = (fn: () => unknown): { code: number; message: string } => {
@@ -43,4 +44,10 @@ test('port-forward ports become kubelet port parameters; bad ports answer 400', 
   assert.equal(portForwardPath('default', 'web', q('ports=80,8080')), '/portForward/default/web?port=80&port=8080');
   assert.equal(portForwardPath('default', 'web', q('')), '/portForward/default/web');
   assert.equal(status(() => portForwardPath('default', 'web', q('ports=0'))).code, 400);
+});
+
+test('nodes/proxy forwards the path after /proxy with its query', () => {
+  assert.equal(nodeProxyPath('/api/v1/nodes/n1/proxy/stats/summary?only_cpu_and_memory=true', 'n1'), '/stats/summary?only_cpu_and_memory=true');
+  assert.equal(nodeProxyPath('/api/v1/nodes/n1/proxy', 'n1'), '/');
+  assert.equal(nodeProxyPath('/api/v1/nodes/n1/proxy/', 'n1'), '/');
 });

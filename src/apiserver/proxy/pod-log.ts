@@ -4,12 +4,12 @@
  * client as text/plain (chunk by chunk, so `follow` delivers lines as they are written).
  * Importing this module registers the handler with the resource router.
  */
-import { request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { badRequest, invalid, methodNotAllowed, type StatusCause } from '../../api/errors.ts';
 import type { HandlerContext } from '../handlers/context.ts';
 import { registerSubresource } from '../resource-handler.ts';
-import { getPod, kubeletError, kubeletFor, resolveContainer, type KubeletAddress, type KubeletTransport } from './kubelet-location.ts';
+import { kubeletRequest, kubeletTlsOptions, readText, relayBody } from './kubelet-http.ts';
+import { getPod, kubeletError, kubeletFor, resolveContainer } from './kubelet-location.ts';
 
 const BOOLEAN_PARAMS = ['follow', 'previous', 'timestamps'] as const;
 const INTEGER_PARAMS = ['tailLines', 'limitBytes', 'sinceSeconds'] as const;
@@ -54,26 +54,6 @@ export function kubeletLogQuery(query: URLSearchParams, podName: string): URLSea
   return out;
 }
 
-/** TLS options of a request to a kubelet; `insecure` skips verifying its serving certificate (insecureSkipTLSVerifyBackend). */
-export function kubeletTlsOptions(kubelet: KubeletAddress, transport: KubeletTransport, insecure = false): RequestOptions {
-  return { host: kubelet.host, port: kubelet.port, ca: transport.ca, cert: transport.cert, key: transport.key, rejectUnauthorized: !insecure, agent: false };
-}
-
-/** GET on the kubelet; resolves with its response (any status). */
-function kubeletGet(options: RequestOptions, path: string, signal: AbortSignal): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = request({ ...options, method: 'GET', path, signal }, resolve);
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function readText(res: IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of res) text += chunk;
-  return text;
-}
-
 /** GET pods/log: see the module comment. */
 export async function handlePodLog(ctx: HandlerContext): Promise<void> {
   if (ctx.request.verb !== 'get') throw methodNotAllowed();
@@ -96,22 +76,13 @@ export async function handlePodLog(ctx: HandlerContext): Promise<void> {
   const insecure = parseBool('insecureSkipTLSVerifyBackend', ctx.query.get('insecureSkipTLSVerifyBackend') ?? '');
   let upstream: IncomingMessage;
   try {
-    upstream = await kubeletGet(kubeletTlsOptions(kubelet, ctx.kubelet, insecure), path, abort.signal);
+    upstream = await kubeletRequest(kubeletTlsOptions(kubelet, ctx.kubelet, insecure), 'GET', path, abort.signal);
   } catch (err) {
     throw kubeletError(500, `Get "https://${kubelet.host}:${kubelet.port}${path}": ${(err as Error).message}`);
   }
   if (upstream.statusCode !== 200) throw kubeletError(upstream.statusCode ?? 500, await readText(upstream));
   ctx.res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache, private' });
-  const out = ctx.res as { write(chunk: Buffer): boolean; end(): void };
-  try {
-    for await (const chunk of upstream as AsyncIterable<Buffer>) {
-      if (!out.write(chunk)) await new Promise<void>((resolve) => { ctx.res.once('drain', resolve); ctx.res.once('close', resolve); });
-      if (abort.signal.aborted) break;
-    }
-  } catch {
-    // The kubelet or the client went away mid-stream: end what was sent.
-  }
-  out.end();
+  await relayBody(upstream, ctx.res, abort.signal);
 }
 
 registerSubresource('pods', 'log', handlePodLog);
