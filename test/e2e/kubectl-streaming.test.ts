@@ -214,6 +214,9 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
     assert.match(failed.stderr, /to-err/);
     const missing = await kubectl(['exec', 'web', '-c', 'app', '--', '/no/such/binary']);
     assert.notEqual(missing.code, 0);
+    const wrongContainer = await kubectl(['exec', 'web', '-c', 'nope', '--', 'true']);
+    assert.notEqual(wrongContainer.code, 0);
+    assert.match(wrongContainer.stderr, /container nope is not valid for pod web/);
   });
 
   test('kubectl exec -it gets a terminal (through script for a pty)', async () => {
