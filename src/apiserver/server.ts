@@ -24,6 +24,9 @@ import { bootstrapObjects } from './bootstrap.ts';
 import { registerServiceAllocation } from './registry/service-allocation.ts';
 import './registry/eviction.ts';
 import './proxy/index.ts';
+import './registry/token-request.ts';
+import { ServiceAccountTokens } from './authn/service-account-token.ts';
+import { registerServiceAccountAdmission } from './admission/service-account.ts';
 
 export interface ApiServerOptions {
   storage: Storage;
@@ -32,6 +35,8 @@ export interface ApiServerOptions {
   metrics?: ApiMetrics;
   /** Address advertised in `/api` discovery and the `kubernetes` Endpoints. */
   advertiseAddress?: string;
+  /** PEM private key signing service account tokens; enables TokenRequest, their authentication and the ServiceAccount admission. */
+  serviceAccountKey?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -51,6 +56,7 @@ export class ApiServer implements StoreLookup {
   private readonly sockets = new Set<TLSSocket>();
   private ready = false;
   readonly authenticator: Authenticator;
+  readonly serviceAccountTokens?: ServiceAccountTokens;
 
   private readonly options: ApiServerOptions;
 
@@ -61,6 +67,11 @@ export class ApiServer implements StoreLookup {
     this.authenticator = options.authenticator ?? new Authenticator({});
     // Strategies are read when stores are built, so hooks register first.
     registerServiceAllocation(this);
+    if (options.serviceAccountKey) {
+      this.serviceAccountTokens = new ServiceAccountTokens(options.serviceAccountKey, (resource, ns, name) => this.byResource('', resource)?.peek(ns, name)?.object);
+      this.authenticator.useServiceAccountTokens(this.serviceAccountTokens);
+      registerServiceAccountAdmission(this);
+    }
     for (const info of RESOURCES) {
       const store = new ResourceStore(info, options.storage, this.cache);
       this.stores.set(`${info.group}/${info.version}/${info.resource}`, store);
@@ -125,7 +136,7 @@ export class ApiServer implements StoreLookup {
     const url = new URL(req.url ?? '/', 'https://skiff');
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     try {
-      const user = this.authenticator.authenticate(req);
+      const user = await this.authenticator.authenticate(req);
       if (!user) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       if (!info?.isResourceRequest) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       const resource = findResource(info.group, info.version, info.resource);
@@ -145,7 +156,9 @@ export class ApiServer implements StoreLookup {
     const info = parseRequestInfo(method, url.pathname, url.searchParams);
     let labels = { verb: method, group: '', version: '', resource: '', subresource: '', scope: '' };
     try {
-      const user = this.authenticator.authenticate(req);
+      const authenticated = this.authenticator.authenticate(req);
+      // Only a service account token seen for the first time takes the asynchronous path.
+      const user = authenticated instanceof Promise ? await authenticated : authenticated;
       if (!user && !PUBLIC_PATHS.has(url.pathname)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       if (!info) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       if (!info.isResourceRequest) {
@@ -169,6 +182,7 @@ export class ApiServer implements StoreLookup {
         storage: this.options.storage,
         cache: this.cache,
         user: user as UserInfo | undefined,
+        serviceAccountTokens: this.serviceAccountTokens,
         metrics: this.options.metrics,
         warnings: [],
         kubelet: this.kubeletTransport(),

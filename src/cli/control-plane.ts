@@ -16,6 +16,8 @@ export interface ControlPlaneOptions {
   pki: Pki;
   disableScheduler?: boolean;
   disableControllerManager?: boolean;
+  /** Pod network the node IPAM controller splits into per-node ranges. */
+  clusterCIDR?: string;
   log: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -56,7 +58,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<() =
         const factory = new SharedInformerFactory(client);
         const recorder = new ApiEventRecorder(client, { component: 'skiff-controller-manager', host: hostname() }, opts.log);
         try {
-          await runControllers(allControllers({ caPem: opts.pki.caCert }), { factory, recorder, log: opts.log }, signal);
+          await runControllers(allControllers({ caPem: opts.pki.caCert, clusterCIDR: opts.clusterCIDR }), { factory, recorder, log: opts.log }, signal);
         } finally {
           factory.shutdown();
         }

@@ -113,6 +113,8 @@ export class PodWorker {
       return;
     }
     if (latest.state === 'running') {
+      // A container this worker did not start (adopted after a kubelet restart) gets its probes now; idempotent.
+      this.deps.probes.addContainer(latest.id, this.sandbox!.ip, spec);
       const failed = this.deps.probes.failedProbe(latest.id);
       if (!failed) return;
       this.deps.probes.removeContainer(latest.id);

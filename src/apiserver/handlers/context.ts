@@ -9,6 +9,7 @@ import type { ApiMetrics } from '../metrics.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { KubeletTransport } from '../proxy/kubelet-location.ts';
+import type { ServiceAccountTokens } from '../authn/service-account-token.ts';
 
 /** What every resource handler gets: the parsed request, its resource, and the server's parts. */
 export interface HandlerContext {
@@ -24,6 +25,8 @@ export interface HandlerContext {
   cache: WatchCache;
   user?: UserInfo;
   metrics?: ApiMetrics;
+  /** Issues service account tokens (serviceaccounts/token), when the server has a signing key. */
+  serviceAccountTokens?: ServiceAccountTokens;
   /** Response headers to add (Warning headers from field validation). */
   warnings: string[];
   /** Credentials towards kubelets (pods/log); absent when the server has none. */
