@@ -13,12 +13,18 @@ import { ResourceStore } from './registry/resource-store.ts';
 import { WatchCache } from './watch-cache.ts';
 import { InstrumentedStorage } from './instrumented-storage.ts';
 import type { HandlerContext, StoreLookup } from './handlers/context.ts';
-import { dispatchResource } from './resource-handler.ts';
+import { dispatchResource, dispatchUpgrade } from './resource-handler.ts';
+import { rejectUpgradeWithStatus } from './proxy/upgrade-response.ts';
+import { KUBELET_SERVING_CERT_PATH, serveKubeletServingCert } from './authn/kubelet-serving-endpoint.ts';
+import type { KubeletTransport } from './proxy/kubelet-location.ts';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { serveNonResource } from './non-resource.ts';
 import { bootstrapObjects } from './bootstrap.ts';
 import { registerServiceAllocation } from './registry/service-allocation.ts';
 import { METRICS_DISCOVERY, METRICS_GROUP, MetricsApi, type KubeletStatsSource } from './metrics-api/metrics-api.ts';
 import './registry/eviction.ts';
+import './proxy/index.ts';
 import './registry/token-request.ts';
 import { ServiceAccountTokens } from './authn/service-account-token.ts';
 import { registerServiceAccountAdmission } from './admission/service-account.ts';
@@ -94,6 +100,8 @@ export class ApiServer implements StoreLookup {
       { allowHTTP1: true, key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false },
       (req, res) => void this.handle(req, res),
     );
+    // Websocket and SPDY upgrades (exec, attach, port-forward) arrive over HTTP/1.1.
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     this.server.on('sessionError', () => {});
     // Tracked so that stop() can end keep-alive connections and open watches at once.
     this.server.on('secureConnection', (socket: TLSSocket) => {
@@ -124,6 +132,31 @@ export class ApiServer implements StoreLookup {
     return this.ready;
   }
 
+  /** The API server's credentials towards kubelets (its kubelet client certificate and the cluster CA). */
+  private kubeletTransport(): KubeletTransport | undefined {
+    const { pki } = this.options;
+    return pki.kubeletClientCert ? { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey } : undefined;
+  }
+
+  /** An HTTP/1.1 upgrade request: authenticated like any request, then routed to a streaming subresource. */
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'https://skiff');
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    try {
+      const user = await this.authenticator.authenticate(req);
+      if (!user) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+      if (!info?.isResourceRequest) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      const resource = findResource(info.group, info.version, info.resource);
+      if (!resource || (!resource.namespaced && info.namespace)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      await dispatchUpgrade({ req, socket, head, query: url.searchParams, request: info, info: resource, stores: this, user, kubelet: this.kubeletTransport() });
+    } catch (err) {
+      const status = toStatusError(err);
+      if (status.code >= 500) this.options.log?.('upgrade request failed', { path: url.pathname, error: err instanceof Error ? err.stack : String(err) });
+      rejectUpgradeWithStatus(socket, status);
+    }
+  }
+
   private async handle(req: ApiRequest, res: ApiResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://skiff');
@@ -137,6 +170,7 @@ export class ApiServer implements StoreLookup {
       if (!user && !PUBLIC_PATHS.has(url.pathname)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       if (!info) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       if (!info.isResourceRequest) {
+        if (url.pathname === KUBELET_SERVING_CERT_PATH) return await serveKubeletServingCert(this.options.pki, user, req, res);
         this.metricsApi.checkDiscoveryPath(url.pathname);
         await serveNonResource(this, req, res, url, this.options.metrics, this.metricsApi.available ? [METRICS_DISCOVERY] : []);
         return;
@@ -165,6 +199,7 @@ export class ApiServer implements StoreLookup {
         serviceAccountTokens: this.serviceAccountTokens,
         metrics: this.options.metrics,
         warnings: [],
+        kubelet: this.kubeletTransport(),
       };
       await dispatchResource(ctx);
     } catch (err) {
