@@ -19,6 +19,10 @@ import { VolumeManager } from '../kubelet/volumes/volume-manager.ts';
 import { readStaticPods } from '../kubelet/static-pods.ts';
 import { StatsProvider } from '../kubelet/stats/provider.ts';
 import { criStatsRuntime } from '../kubelet/stats/cri-source.ts';
+import { statsHandler } from '../kubelet/stats/handler.ts';
+import { KubeletServer } from '../kubelet/server/server.ts';
+import { obtainServingCert } from '../kubelet/server/serving-cert.ts';
+import { kubeletServerDeps } from '../kubelet/server-deps.ts';
 import { CNI_BRIDGE, writeCniConfig } from '../kubelet/runtime/cni-config.ts';
 import { containerdPaths, startContainerd, type RunningContainerd } from '../kubelet/runtime/containerd.ts';
 import { importImageTarballs } from '../kubelet/runtime/import-images.ts';
@@ -198,6 +202,16 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
   await kubelet.start();
   // kubelet remounts API-data volumes on its periodic pod sync: ConfigMap and Secret updates land in
   // place, projected service account tokens renew at 80% of their lifetime.
+  // The kubelet's HTTPS API (logs, exec, attach, port-forward, stats), callable only by the API server.
+  const serving = await obtainServingCert({ server: opts.server, token: opts.token.trim(), ca: opts.ca }, nodeName, [...new Set([nodeIP, '127.0.0.1'])]);
+  const kubeletServer = new KubeletServer({
+    ...serving,
+    caCert: opts.ca,
+    deps: kubeletServerDeps((ns, name) => kubelet.getPod(ns, name), cri),
+    statsHandler: statsHandler(stats),
+    log: opts.log,
+  });
+  await kubeletServer.start(kubeletPort);
   const volumeTimer = setInterval(() => {
     for (const pod of kubelet.pods()) {
       if (pod.metadata.deletionTimestamp || ['Succeeded', 'Failed'].includes((pod.status as { phase?: string } | undefined)?.phase ?? '')) continue;
@@ -214,6 +228,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
       stats.stop();
       clearInterval(manifestTimer);
       clearInterval(volumeTimer);
+      await kubeletServer.stop();
       heartbeat.stop();
       await kubelet.stop();
       await nodeInformer.stop();

@@ -6,6 +6,9 @@ import type { Command } from 'commander';
 import { stopOnSignal } from './run-until-signal.ts';
 import { pino } from 'pino';
 import { ApiServer } from '../apiserver/server.ts';
+import { httpsKubeletStats } from '../apiserver/metrics-api/kubelet-source.ts';
+import type { KubeletStatsSource } from '../apiserver/metrics-api/metrics-api.ts';
+import type { KubeObject } from '../api/object.ts';
 import { ensurePki } from '../apiserver/authn/pki.ts';
 import { ensureServiceAccountKey } from '../apiserver/authn/service-account-key.ts';
 import { Authenticator, type UserInfo } from '../apiserver/authn/authenticate.ts';
@@ -75,7 +78,11 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   const nodeToken = ensureNodeToken(serverDir);
   const tokens = new Map<string, UserInfo>([[nodeToken, { username: 'system:skiff-agent', groups: ['system:nodes', 'system:authenticated'] }]]);
   const metrics = new ApiMetrics();
-  const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), serviceAccountKey, advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
+  // metrics.k8s.io is served from the kubelets' /stats/summary (what metrics-server does in a k3s cluster).
+  let fromKubelets: KubeletStatsSource | undefined;
+  const kubeletStats: KubeletStatsSource = { summary: (node: KubeObject) => fromKubelets!.summary(node) };
+  const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), serviceAccountKey, kubeletStats, advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
+  fromKubelets = httpsKubeletStats(api, { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey });
   const listening = await api.start(port, flags.bindAddress);
   const compactor = startCompactor(storage, { intervalMs: COMPACT_INTERVAL_MS, keepRevisions: COMPACT_KEEP_REVISIONS });
 

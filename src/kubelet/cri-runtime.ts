@@ -50,6 +50,8 @@ interface SandboxRecord {
 }
 
 const CPU_PERIOD = 100_000;
+/** Pull errors that mean no registry could be reached (DNS, routing, refused or timed-out connections). */
+const UNREACHABLE = /no such host|network is unreachable|connection refused|i\/o timeout|dial tcp|server misbehaving|temporary failure in name resolution/i;
 /** How long one ListContainers answers every pod worker's resync. */
 const LIST_TTL_MS = 500;
 const MIN_SHARES = 2;
@@ -112,8 +114,16 @@ export class CriPodRuntime implements ContainerRuntime {
     try {
       return await this.opts.cri.pullImage(image, auth);
     } catch (err) {
+      const message = (err as Error).message;
+      // Deliberately unlike kubelet: an offline node (no route to the registry at all) runs the copy it
+      // already has, so air-gapped clusters run `image: nginx` (policy Always) from the offline images.
+      // Any answer from a registry (auth refused, not found) still fails the pull as in Kubernetes.
+      if (policy === 'Always' && UNREACHABLE.test(message)) {
+        const present = await this.opts.cri.imageStatus(image).catch(() => null);
+        if (present) return present.id;
+      }
       // kubelet's ErrImagePull message wraps the runtime's reason.
-      throw new Error(`failed to pull and unpack image "${image}": ${(err as Error).message}`);
+      throw new Error(`failed to pull and unpack image "${image}": ${message}`);
     }
   }
 

@@ -1,6 +1,9 @@
 import type { KubeObject } from '../../api/object.ts';
 import type { Summary } from '../../api/stats/summary.ts';
 import type { KubeletStatsSource } from './metrics-api.ts';
+import type { StoreLookup } from '../handlers/context.ts';
+import { nodeKubelet, type KubeletTransport } from '../proxy/kubelet-location.ts';
+import { kubeletRequest, kubeletTlsOptions, readText } from '../proxy/kubelet-http.ts';
 
 /** The path metrics-server's summary scraper asks each kubelet for. */
 export const SUMMARY_PATH = '/stats/summary?only_cpu_and_memory=true';
@@ -35,4 +38,23 @@ export function kubeletSummarySource(get: (node: KubeObject, path: string) => Pr
       return parsed;
     },
   };
+}
+
+/** The longest a summary request to one kubelet may take (metrics-server's default scrape timeout is 10 s). */
+const KUBELET_TIMEOUT_MS = 10_000;
+
+/**
+ * The API server's own KubeletStatsSource: `GET /stats/summary` over HTTPS to the node's kubelet
+ * (preferred address and kubelet port from node status), with the API server's kubelet client
+ * certificate; a non-200 answer rejects with the kubelet's message.
+ */
+export function httpsKubeletStats(stores: StoreLookup, transport: KubeletTransport): KubeletStatsSource {
+  return kubeletSummarySource(async (node, path) => {
+    const address = await nodeKubelet(stores, node.metadata.name!);
+    const signal = AbortSignal.timeout(KUBELET_TIMEOUT_MS);
+    const res = await kubeletRequest(kubeletTlsOptions(address, transport), 'GET', path, signal);
+    const body = await readText(res);
+    if (res.statusCode !== 200) throw new Error(`kubelet of ${node.metadata.name} answered ${res.statusCode}: ${body}`);
+    return body;
+  });
 }
