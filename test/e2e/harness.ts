@@ -9,7 +9,7 @@ import { killAll } from '../../src/kubelet/runtime/killall.ts';
 import { unmountUnder } from '../../src/kubelet/runtime/host-cleanup.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const KUBECTL = process.env.SKIFF_KUBECTL ?? '/usr/bin/kubectl';
+export const KUBECTL = process.env.SKIFF_KUBECTL ?? '/usr/bin/kubectl';
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { eventually, TestCluster } from './harness.ts';
+import { eventually, freePort, KUBECTL, TestCluster } from './harness.ts';
 
 // Issue 4's acceptance with the real kubectl against `skiff server` and its embedded agent: real
 // containerd, runc and CNI. Needs root and scripts/setup.sh's packages; only
@@ -125,6 +125,46 @@ describe('kubelet with real containers (skiff server + embedded agent)', { skip 
     assert.equal(later.status.conditions.find((c: Json) => c.type === 'Ready').status, 'False');
     assert.equal(later.status.containerStatuses[0].ready, false);
     assert.equal(unready.status.containerStatuses[0].restartCount, 0);
+  });
+
+  test('kubectl logs (also -f), exec (exit codes, -i, -it), attach, port-forward and top reach the containers', async () => {
+    cluster.ok(['run', 'talker', '--image=busybox:1.36', '--', 'sh', '-c', 'i=0; while true; do echo line $i; i=$((i+1)); sleep 1; done']);
+    await waitPhase('talker');
+    await eventually('three log lines', () => /line 2/.test(cluster.kubectl(['logs', 'talker']).stdout));
+    assert.match(cluster.ok(['logs', 'talker', '--tail=1']), /^line \d+\n$/);
+    const follow = spawnSync(KUBECTL, ['--kubeconfig', cluster.kubeconfig, 'logs', '-f', 'talker', '--tail=0'], { encoding: 'utf8', timeout: 4000 });
+    assert.match(follow.stdout, /line \d+\nline \d+\n/, 'logs -f streams new lines');
+    assert.equal(cluster.ok(['exec', 'talker', '--', 'sh', '-c', 'echo hi from $(hostname)']), 'hi from talker\n');
+    assert.equal(cluster.kubectl(['exec', 'talker', '--', 'sh', '-c', 'exit 3']).code, 3);
+    assert.equal(cluster.ok(['exec', '-i', 'talker', '--', 'cat'], 'through stdin\n'), 'through stdin\n');
+    const tty = spawnSync('script', ['-qc', `${KUBECTL} --kubeconfig ${cluster.kubeconfig} exec -it talker -- sh -c 'tty; echo inside'`, '/dev/null'], { encoding: 'utf8', timeout: 30_000, input: '' });
+    assert.match(tty.stdout, /\/dev\/pts\/\d+[\s\S]*inside/, `exec -it gets a terminal: ${tty.stdout}${tty.stderr}`);
+    const attach = spawnSync(KUBECTL, ['--kubeconfig', cluster.kubeconfig, 'attach', 'talker'], { encoding: 'utf8', timeout: 4000 });
+    assert.match(attach.stdout, /line \d+\n/, 'attach shows the container output');
+    const nginxIP = pod('nginx').status.podIP;
+    const localPort = await freePort();
+    const forward = cluster.spawnKubectl(['port-forward', 'pod/nginx', `${localPort}:80`]);
+    try {
+      let page = '';
+      for (let i = 0; i < 60 && !page; i++) {
+        page = await httpGet(`http://127.0.0.1:${localPort}/`).catch(() => '');
+        if (!page) await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.match(page, /Welcome to nginx!/);
+    } finally {
+      forward.kill();
+    }
+    assert.ok(nginxIP);
+    const top = await eventually('kubectl top node', () => {
+      const r = cluster.kubectl(['top', 'node']);
+      return r.code === 0 && /CPU\(cores\)/.test(r.stdout) ? r.stdout : undefined;
+    }, 60_000);
+    assert.match(top, /\d+m\s+\d+%\s+\d+Mi\s+\d+%/);
+    const topPod = await eventually('kubectl top pod', () => {
+      const r = cluster.kubectl(['top', 'pod', 'talker']);
+      return r.code === 0 ? r.stdout : undefined;
+    }, 60_000);
+    assert.match(topPod, /talker\s+\d+m\s+\d+Mi/);
   });
 
   test('a container over its memory limit is OOMKilled', async () => {
