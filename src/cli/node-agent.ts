@@ -14,12 +14,14 @@ import { Kubelet } from '../kubelet/kubelet.ts';
 import { NodeHeartbeat } from '../kubelet/node-heartbeat.ts';
 import { readMachineInfo } from '../kubelet/node-status.ts';
 import { readStaticPods } from '../kubelet/static-pods.ts';
+import { podPullCredentials, type PullSecret } from '../kubelet/pull-secrets.ts';
 import { CNI_BRIDGE, writeCniConfig } from '../kubelet/runtime/cni-config.ts';
 import { containerdPaths, startContainerd, type RunningContainerd } from '../kubelet/runtime/containerd.ts';
 import { importImageTarballs } from '../kubelet/runtime/import-images.ts';
 import { checkHost } from '../kubelet/runtime/host-check.ts';
 
 const NODES = findResource('', 'v1', 'nodes')!;
+const SECRETS = findResource('', 'v1', 'secrets')!;
 
 /** Everything a real node agent needs to join a cluster. */
 export interface NodeAgentOptions {
@@ -139,6 +141,16 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     nodeIP,
     runtime,
     nodeUid: () => nodeInformer.indexer.getByKey(nodeName)?.metadata.uid,
+    // Pull secrets are read when a pull needs them (kubelet's Get secret-manager strategy): pulls are
+    // rare, and a node should not cache every Secret of the cluster. Unreadable ones are reported.
+    pullCredentials: (pod, image) => podPullCredentials(pod, image, async (namespace, name) => {
+      try {
+        return await client.get<PullSecret & KubeObject>(SECRETS, namespace, name);
+      } catch (err) {
+        opts.log('unable to retrieve pull secret, the image pull may not succeed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, secret: `${namespace}/${name}`, err: (err as Error).message });
+        return undefined;
+      }
+    }),
     recorder: new ApiEventRecorder(client, { component: 'kubelet', host: nodeName }, opts.log),
     runtimePodUids: async () => {
       const sandboxes = await cri.listPodSandbox();
