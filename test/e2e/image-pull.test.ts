@@ -111,10 +111,26 @@ describe('image pulls from a local registry (skiff server + embedded agent)', { 
     const p = pod(name);
     return p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready ? p : undefined;
   }, 90_000);
-  const waitingReason = (name: string, reason: string): Promise<Json> => eventually(`pod ${name} waiting with ${reason}`, () => {
-    const waiting = pod(name).status?.containerStatuses?.[0]?.state?.waiting;
-    return waiting?.reason === reason ? waiting : undefined;
-  }, 90_000);
+  /**
+   * Watches the pod's first container's waiting reason with `kubectl get -w`, so a state that lasts
+   * only a resync (ErrImagePull before ImagePullBackOff) is not missed between polls.
+   */
+  const watchWaiting = (name: string): { until(reason: string): Promise<Json>; stop(): void } => {
+    const seen: string[] = [];
+    const child = cluster.spawnKubectl(['get', 'pod', name, '-w', '-o', 'jsonpath={.status.containerStatuses[0].state.waiting}{"\\n"}']);
+    let buffer = '';
+    child.stdout!.on('data', (d) => {
+      buffer += d;
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      seen.push(...lines.filter((l) => l.startsWith('{')));
+    });
+    return {
+      until: (reason) => eventually(`pod ${name} waiting with ${reason} (seen: ${seen.join(' ')})`, () =>
+        seen.map((l) => JSON.parse(l) as Json).find((w) => w.reason === reason), 90_000),
+      stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
+    };
+  };
   const createPod = (name: string, image: string, policy: string, secrets: string[] = []): void => {
     cluster.ok(['apply', '-f', '-'], JSON.stringify({
       apiVersion: 'v1', kind: 'Pod', metadata: { name },
@@ -168,7 +184,7 @@ describe('image pulls from a local registry (skiff server + embedded agent)', { 
     createPod('always', image, 'Always');
     const p = await running('always');
     assert.match(p.status.containerStatuses[0].imageID, /@sha256:[0-9a-f]{64}$/);
-    assert.match(open.log.slice(before), /GET \/v2\/e2e\/busybox\/manifests\/1/, 'the registry served the manifest');
+    await eventually('the registry to log the manifest it served', () => /"(GET|HEAD) \/v2\/e2e\/busybox\/manifests\/1 HTTP\/1\.1" 200 /.test(open.log.slice(before)), 5000);
     await eventually('Pulling and Pulled events', () => hasEvent('always', 'Pulling', `Pulling image "${image}"`)
       && hasEvent('always', 'Pulled', new RegExp(`^Successfully pulled image "${image.replace(/[.]/g, '\\.')}" in [0-9.]+m?s \\([0-9.]+m?s including waiting\\)\\. Image size: \\d+ bytes\\.$`)), 20_000);
   });
@@ -186,10 +202,15 @@ describe('image pulls from a local registry (skiff server + embedded agent)', { 
   test('a missing image gives ErrImagePull, then ImagePullBackOff', async () => {
     const image = `${open.host}/e2e/nope:1`;
     createPod('missing', image, 'IfNotPresent');
-    const first = await waitingReason('missing', 'ErrImagePull');
-    assert.match(first.message, /rpc error: code = \w+ desc = /);
-    const backoff = await waitingReason('missing', 'ImagePullBackOff');
-    assert.equal(backoff.message, `Back-off pulling image "${image}"`);
+    const watch = watchWaiting('missing');
+    try {
+      const first = await watch.until('ErrImagePull');
+      assert.match(first.message, /rpc error: code = \w+ desc = /);
+      const backoff = await watch.until('ImagePullBackOff');
+      assert.equal(backoff.message, `Back-off pulling image "${image}"`);
+    } finally {
+      watch.stop();
+    }
     assert.equal(pod('missing').status.phase, 'Pending');
     assert.ok(hasEvent('missing', 'Failed', new RegExp(`^Failed to pull image "${image.replace(/[.]/g, '\\.')}": `)));
     assert.ok(hasEvent('missing', 'Failed', 'Error: ErrImagePull'));
@@ -198,8 +219,13 @@ describe('image pulls from a local registry (skiff server + embedded agent)', { 
   test('a registry with auth: no pull without credentials, the pod with the right imagePullSecrets runs', async () => {
     const image = publish(secured, ['--user', `${USER}:${PASSWORD}`]);
     createPod('no-secret', image, 'Always');
-    const waiting = await waitingReason('no-secret', 'ErrImagePull');
-    assert.match(waiting.message, /401|[Uu]nauthorized|authorization/);
+    const watch = watchWaiting('no-secret');
+    try {
+      const waiting = await watch.until('ErrImagePull');
+      assert.match(waiting.message, /401|[Uu]nauthorized|authorization/);
+    } finally {
+      watch.stop();
+    }
 
     cluster.ok(['create', 'secret', 'docker-registry', 'regcred', `--docker-server=${secured.host}`, `--docker-username=${USER}`, `--docker-password=${PASSWORD}`]);
     assert.equal(JSON.parse(cluster.ok(['get', 'secret', 'regcred', '-o', 'json'])).type, 'kubernetes.io/dockerconfigjson');
