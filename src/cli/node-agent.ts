@@ -12,16 +12,22 @@ import { readHostResolvConf } from '../kubelet/dns-config.ts';
 import { buildOfflineImages } from '../kubelet/images/build.ts';
 import { Kubelet } from '../kubelet/kubelet.ts';
 import { NodeHeartbeat } from '../kubelet/node-heartbeat.ts';
-import { readMachineInfo } from '../kubelet/node-status.ts';
+import { nodeResources, readMachineInfo } from '../kubelet/node-status.ts';
+import { apiObjectSource } from '../kubelet/volumes/api-source.ts';
+import { volumePodResources } from '../kubelet/volumes/pod-resources.ts';
+import { VolumeManager } from '../kubelet/volumes/volume-manager.ts';
 import { readStaticPods } from '../kubelet/static-pods.ts';
 import { podPullCredentials, type PullSecret } from '../kubelet/pull-secrets.ts';
+import { StatsProvider } from '../kubelet/stats/provider.ts';
+import { criStatsRuntime } from '../kubelet/stats/cri-source.ts';
 import { CNI_BRIDGE, writeCniConfig } from '../kubelet/runtime/cni-config.ts';
 import { containerdPaths, startContainerd, type RunningContainerd } from '../kubelet/runtime/containerd.ts';
 import { importImageTarballs } from '../kubelet/runtime/import-images.ts';
 import { checkHost } from '../kubelet/runtime/host-check.ts';
 
 const NODES = findResource('', 'v1', 'nodes')!;
-const SECRETS = findResource('', 'v1', 'secrets')!;
+/** How often volumes of running pods are refreshed (kubelet's sync period is a minute; skiff is quicker). */
+const VOLUME_REFRESH_MS = 10_000;
 
 /** Everything a real node agent needs to join a cluster. */
 export interface NodeAgentOptions {
@@ -49,6 +55,8 @@ export interface RunningNodeAgent {
   nodeName: string;
   kubelet: Kubelet;
   cri: CriClient;
+  /** Node and pod resource usage (kubelet's /stats/summary). */
+  stats: StatsProvider;
   /** Stops the kubelet loops and containerd; pods keep running (their shims outlive containerd). */
   stop(): Promise<void>;
 }
@@ -128,8 +136,14 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
   };
   nodeInformer.addEventHandler({ onAdd: onNode, onUpdate: (_o, n) => onNode(n) });
 
+  const recorder = new ApiEventRecorder(client, { component: 'kubelet', host: nodeName }, opts.log);
+  // Volumes live under DIR/agent/pods/<uid>/volumes (kubelet's /var/lib/kubelet/pods layout).
+  const objects = apiObjectSource(client);
+  const { allocatable } = nodeResources(machine);
+  const volumes = new VolumeManager({ podsDir: join(agentDir, 'pods'), source: objects, nodeName, nodeAllocatable: allocatable, clusterDomain: opts.clusterDomain ?? 'cluster.local' });
   const runtime = new CriPodRuntime({
     cri,
+    resources: volumePodResources({ volumes, source: objects, hostIPs: [nodeIP], nodeAllocatable: allocatable, onEvent: (pod, type, reason, message) => recorder.event(pod, type, reason, message) }),
     logRoot: join(agentDir, 'pod-logs'),
     nodeIP,
     memoryCapacity: machine.memoryBytes,
@@ -145,28 +159,35 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     // rare, and a node should not cache every Secret of the cluster. Unreadable ones are reported.
     pullCredentials: (pod, image) => podPullCredentials(pod, image, async (namespace, name) => {
       try {
-        return await client.get<PullSecret & KubeObject>(SECRETS, namespace, name);
+        return (await objects.getSecret(namespace, name)) as PullSecret | undefined;
       } catch (err) {
         opts.log('unable to retrieve pull secret, the image pull may not succeed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, secret: `${namespace}/${name}`, err: (err as Error).message });
         return undefined;
       }
     }),
-    recorder: new ApiEventRecorder(client, { component: 'kubelet', host: nodeName }, opts.log),
+    recorder,
     runtimePodUids: async () => {
       const sandboxes = await cri.listPodSandbox();
-      return sandboxes.map((s) => ({
+      const inRuntime = sandboxes.map((s) => ({
         uid: s.labels[LABEL_POD_UID] ?? s.metadata.uid,
         remove: async () => {
           await cri.stopPodSandbox(s.id);
           await cri.removePodSandbox(s.id);
         },
       }));
+      // Volume dirs of pods deleted while the agent was down (kubelet's orphaned pod cleanup).
+      const onDisk = volumes.podUidsOnDisk().map((uid) => ({ uid, remove: () => volumes.tearDownPod(uid) }));
+      return [...inRuntime, ...onDisk];
     },
     onPodTerminated: async (pod) => {
       rmSync(join(agentDir, 'pod-logs', `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`), { recursive: true, force: true });
+      await volumes.tearDownPod(pod.metadata.uid ?? '');
     },
     log: opts.log,
   });
+
+  const stats = new StatsProvider({ nodeName, runtime: criStatsRuntime(cri), rootDir: agentDir, podsDir: join(agentDir, 'pods'), runtimePid: containerd?.pid });
+  stats.start();
 
   await heartbeat.start();
   nodeInformer.start();
@@ -186,13 +207,24 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
   readManifests();
   const manifestTimer = setInterval(readManifests, 5000);
   await kubelet.start();
+  // kubelet remounts API-data volumes on its periodic pod sync: ConfigMap and Secret updates land in
+  // place, projected service account tokens renew at 80% of their lifetime.
+  const volumeTimer = setInterval(() => {
+    for (const pod of kubelet.pods()) {
+      if (pod.metadata.deletionTimestamp || ['Succeeded', 'Failed'].includes((pod.status as { phase?: string } | undefined)?.phase ?? '')) continue;
+      volumes.setUpPod(pod).catch((err) => opts.log('volume refresh failed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: (err as Error).message }));
+    }
+  }, VOLUME_REFRESH_MS);
 
   return {
     nodeName,
     kubelet,
     cri,
+    stats,
     stop: async () => {
+      stats.stop();
       clearInterval(manifestTimer);
+      clearInterval(volumeTimer);
       heartbeat.stop();
       await kubelet.stop();
       await nodeInformer.stop();

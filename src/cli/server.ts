@@ -7,6 +7,7 @@ import { stopOnSignal } from './run-until-signal.ts';
 import { pino } from 'pino';
 import { ApiServer } from '../apiserver/server.ts';
 import { ensurePki } from '../apiserver/authn/pki.ts';
+import { ensureServiceAccountKey } from '../apiserver/authn/service-account-key.ts';
 import { Authenticator, type UserInfo } from '../apiserver/authn/authenticate.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
 import type { Storage } from '../storage/interface.ts';
@@ -70,10 +71,11 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   const port = Number(flags.httpsListenPort);
   const storage = await openStorage(flags, serverDir);
   const pki = await ensurePki(join(serverDir, 'tls'), { hostnames: [hostname()], ips: [flags.advertiseAddress] });
+  const serviceAccountKey = ensureServiceAccountKey(join(serverDir, 'tls'));
   const nodeToken = ensureNodeToken(serverDir);
   const tokens = new Map<string, UserInfo>([[nodeToken, { username: 'system:skiff-agent', groups: ['system:nodes', 'system:authenticated'] }]]);
   const metrics = new ApiMetrics();
-  const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
+  const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), serviceAccountKey, advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
   const listening = await api.start(port, flags.bindAddress);
   const compactor = startCompactor(storage, { intervalMs: COMPACT_INTERVAL_MS, keepRevisions: COMPACT_KEEP_REVISIONS });
 

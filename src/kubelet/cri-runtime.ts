@@ -4,11 +4,12 @@ import { parseQuantity } from '../api/validation/quantity.ts';
 import { qosClass } from '../api/defaults/core.ts';
 import type { ContainerRuntime as Cri } from './cri/interface.ts';
 import { CriError } from './cri/client.ts';
-import type { ContainerConfig, ContainerStatus, LinuxContainerResources, Mount, PodSandboxConfig, PortMapping } from './cri/types.ts';
+import type { Container, ContainerConfig, ContainerStatus, LinuxContainerResources, Mount, PodSandboxConfig, PortMapping } from './cri/types.ts';
 import type {
   ContainerRuntime, ContainerSpec, ExecResult, KubeletPod, PullAuth, RuntimeContainerState, RuntimeContainerStatus, RuntimeImage, SandboxInfo,
 } from './runtime-interface.ts';
 import { dnsConfigFor, type ClusterDNS } from './dns-config.ts';
+import { expandCommand } from './env/expansion.ts';
 
 /** The labels kubelet puts on every sandbox and container (kubelet/types/labels.go). */
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
@@ -48,6 +49,8 @@ interface SandboxRecord {
 }
 
 const CPU_PERIOD = 100_000;
+/** How long one ListContainers answers every pod worker's resync. */
+const LIST_TTL_MS = 500;
 const MIN_SHARES = 2;
 
 /**
@@ -91,11 +94,11 @@ export class CriPodRuntime implements ContainerRuntime {
   }
 
   async stopSandbox(sandboxId: string): Promise<void> {
-    await this.opts.cri.stopPodSandbox(sandboxId);
+    await this.opts.cri.stopPodSandbox(sandboxId).finally(() => this.changed());
   }
 
   async removeSandbox(sandboxId: string): Promise<void> {
-    await this.opts.cri.removePodSandbox(sandboxId);
+    await this.opts.cri.removePodSandbox(sandboxId).finally(() => this.changed());
     this.sandboxes.delete(sandboxId);
   }
 
@@ -132,8 +135,9 @@ export class CriPodRuntime implements ContainerRuntime {
     const config: ContainerConfig = {
       metadata: { name: container.name, attempt },
       image: { image: container.image ?? '' },
-      command: container.command,
-      args: container.args,
+      // $(VAR) references in command and args expand against the container's environment.
+      command: expandCommand(container.command, envs),
+      args: expandCommand(container.args, envs),
       workingDir: container.workingDir,
       envs,
       mounts: resources?.mounts?.(pod, container) ?? [],
@@ -153,25 +157,48 @@ export class CriPodRuntime implements ContainerRuntime {
       },
     };
     mkdirSync(join(sandbox.config.logDirectory!, container.name), { recursive: true });
-    return this.opts.cri.createContainer(sandboxId, config, sandbox.config);
+    this.changed();
+    return this.opts.cri.createContainer(sandboxId, config, sandbox.config).finally(() => this.changed());
   }
 
-  startContainer(containerId: string): Promise<void> {
-    return this.opts.cri.startContainer(containerId);
+  async startContainer(containerId: string): Promise<void> {
+    await this.opts.cri.startContainer(containerId).finally(() => this.changed());
   }
 
-  stopContainer(containerId: string, graceSeconds: number): Promise<void> {
-    return this.opts.cri.stopContainer(containerId, graceSeconds);
+  async stopContainer(containerId: string, graceSeconds: number): Promise<void> {
+    await this.opts.cri.stopContainer(containerId, graceSeconds).finally(() => this.changed());
   }
 
   async removeContainer(containerId: string): Promise<void> {
-    await this.opts.cri.removeContainer(containerId);
+    await this.opts.cri.removeContainer(containerId).finally(() => this.changed());
     this.exited.delete(containerId);
     this.started.delete(containerId);
   }
 
+  /**
+   * One ListContainers for every pod worker's resync (kubelet's PLEG relists once for the node): the
+   * list is shared while younger than LIST_TTL_MS and dropped by any change this runtime makes.
+   */
+  private listAll(): Promise<Container[]> {
+    const now = Date.now();
+    if (!this.listing || now - this.listedAt > LIST_TTL_MS) {
+      this.listedAt = now;
+      const listing = this.opts.cri.listContainers();
+      listing.catch(() => { if (this.listing === listing) this.listing = undefined; });
+      this.listing = listing;
+    }
+    return this.listing;
+  }
+
+  private listing?: Promise<Container[]>;
+  private listedAt = 0;
+
+  private changed(): void {
+    this.listing = undefined;
+  }
+
   async containerStatuses(sandboxId: string): Promise<RuntimeContainerStatus[]> {
-    const listed = await this.opts.cri.listContainers({ podSandboxId: sandboxId });
+    const listed = (await this.listAll()).filter((c) => c.podSandboxId === sandboxId);
     const out: RuntimeContainerStatus[] = [];
     for (const c of listed) {
       const cached = this.exited.get(c.id) ?? (c.state === 'CONTAINER_RUNNING' ? this.started.get(c.id) : undefined);

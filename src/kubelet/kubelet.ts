@@ -71,7 +71,7 @@ export class Kubelet {
       onTerminated: (pod) => void this.terminated(pod),
       onEvent: (pod, type, reason, message) => opts.recorder?.event(pod, type, reason, message),
       pullCredentials: opts.pullCredentials,
-      onError: (pod, err) => this.log('error syncing pod, skipping', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: err.message }),
+      onError: (pod, err) => this.syncFailed(pod, err),
     });
   }
 
@@ -196,6 +196,19 @@ export class Kubelet {
     // A new mirror starts with no status: forget what was written to the old one and report again.
     this.statuses.delete(staticPod.metadata.uid!);
     void this.workers.update(staticPod);
+  }
+
+  /**
+   * A failed sync is retried on the next resync; what failed becomes events in kubelet's words
+   * (FailedMount per volume, FailedCreatePodSandBox, NetworkNotReady), each repeat folded by the recorder.
+   */
+  private syncFailed(pod: KubeletPod, err: Error): void {
+    const events = (err as Error & { events?: string[]; reason?: string }).events;
+    const reason = (err as Error & { reason?: string }).reason;
+    if (events && reason) for (const message of events) this.opts.recorder?.event(pod, 'Warning', reason, message);
+    else if (err.message.startsWith('network is not ready')) this.opts.recorder?.event(pod, 'Warning', 'NetworkNotReady', err.message);
+    else if (err.message.startsWith('CRI RunPodSandbox')) this.opts.recorder?.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`);
+    this.log('error syncing pod, skipping', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: err.message });
   }
 
   /** A pod deleted from the API without passing through graceful termination (force delete): kill it now. */

@@ -158,7 +158,8 @@ export class PodWorker {
     try {
       id = await runtime.createContainer(sandbox.id, pod, spec, attempt);
     } catch (err) {
-      this.waiting.set(spec.name, { reason: 'CreateContainerError', message: (err as Error).message });
+      // ContainerConfigError carries CreateContainerConfigError (a missing ConfigMap key, ...).
+      this.waiting.set(spec.name, { reason: (err as Error & { reason?: string }).reason ?? 'CreateContainerError', message: (err as Error).message });
       this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
       return false;
     }

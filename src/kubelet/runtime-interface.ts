@@ -26,12 +26,7 @@ export interface ContainerSpec {
   imagePullPolicy?: string;
   command?: string[];
   args?: string[];
-  workingDir?: string;
-  env?: { name: string; value?: string; valueFrom?: Record<string, unknown> }[];
-  envFrom?: Record<string, unknown>[];
   ports?: { name?: string; containerPort: number; protocol?: string; hostPort?: number; hostIP?: string }[];
-  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
-  volumeMounts?: { name: string; mountPath: string; subPath?: string; subPathExpr?: string; readOnly?: boolean; mountPropagation?: string }[];
   securityContext?: {
     privileged?: boolean;
     readOnlyRootFilesystem?: boolean;
@@ -40,7 +35,6 @@ export interface ContainerSpec {
     allowPrivilegeEscalation?: boolean;
     capabilities?: { add?: string[]; drop?: string[] };
   };
-  terminationMessagePath?: string;
   stdin?: boolean;
   stdinOnce?: boolean;
   tty?: boolean;
@@ -48,6 +42,44 @@ export interface ContainerSpec {
   readinessProbe?: ProbeSpec;
   startupProbe?: ProbeSpec;
   lifecycle?: { postStart?: HandlerSpec; preStop?: HandlerSpec };
+  workingDir?: string;
+  env?: EnvVarSpec[];
+  envFrom?: EnvFromSpec[];
+  resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
+  volumeMounts?: VolumeMountSpec[];
+  terminationMessagePath?: string;
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError' | string;
+}
+
+/** core/v1 ObjectFieldSelector (fieldRef). */
+export interface FieldRefSpec { apiVersion?: string; fieldPath: string }
+/** core/v1 ResourceFieldSelector (resourceFieldRef); divisor is a quantity. */
+export interface ResourceFieldRefSpec { containerName?: string; resource: string; divisor?: string | number }
+/** A ConfigMapKeySelector or SecretKeySelector. */
+export interface KeyRefSpec { name?: string; key: string; optional?: boolean }
+
+/** core/v1 EnvVar. */
+export interface EnvVarSpec {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: FieldRefSpec; resourceFieldRef?: ResourceFieldRefSpec; configMapKeyRef?: KeyRefSpec; secretKeyRef?: KeyRefSpec };
+}
+
+/** core/v1 EnvFromSource. */
+export interface EnvFromSpec {
+  prefix?: string;
+  configMapRef?: { name?: string; optional?: boolean };
+  secretRef?: { name?: string; optional?: boolean };
+}
+
+/** core/v1 VolumeMount. */
+export interface VolumeMountSpec {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+  subPathExpr?: string;
+  mountPropagation?: 'None' | 'HostToContainer' | 'Bidirectional' | string;
 }
 
 /** A Pod as the kubelet sees it: spec fields it acts on, status it writes. */

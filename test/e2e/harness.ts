@@ -23,6 +23,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Polls `fn` every 250 ms until it returns something truthy; fails after `timeoutMs` with the last error. */
+export async function eventually<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = fn();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
 export interface KubectlResult {
   stdout: string;
   stderr: string;

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { TestCluster } from './harness.ts';
+import { eventually, TestCluster } from './harness.ts';
 
 // Issue 4's acceptance with the real kubectl against `skiff server` and its embedded agent: real
 // containerd, runc and CNI. Needs root and scripts/setup.sh's packages; only
@@ -31,21 +31,6 @@ function httpGet(url: string): Promise<string> {
     req.on('error', reject);
     req.end();
   });
-}
-
-async function eventually<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = fn();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 type Json = Record<string, any>;
