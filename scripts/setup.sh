@@ -3,7 +3,7 @@
 # Idempotent: safe to run before every start or test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(etcd-server etcd-client containerd runc containernetworking-plugins iptables busybox-static hyperfine time)
+packages=(etcd-server etcd-client containerd runc containernetworking-plugins iptables busybox-static hyperfine time docker-registry)
 if [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

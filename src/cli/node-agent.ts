@@ -17,6 +17,7 @@ import { apiObjectSource } from '../kubelet/volumes/api-source.ts';
 import { volumePodResources } from '../kubelet/volumes/pod-resources.ts';
 import { VolumeManager } from '../kubelet/volumes/volume-manager.ts';
 import { readStaticPods } from '../kubelet/static-pods.ts';
+import { podPullCredentials, type PullSecret } from '../kubelet/pull-secrets.ts';
 import { StatsProvider } from '../kubelet/stats/provider.ts';
 import { criStatsRuntime } from '../kubelet/stats/cri-source.ts';
 import { statsHandler } from '../kubelet/stats/handler.ts';
@@ -158,6 +159,16 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     nodeIP,
     runtime,
     nodeUid: () => nodeInformer.indexer.getByKey(nodeName)?.metadata.uid,
+    // Pull secrets are read when a pull needs them (kubelet's Get secret-manager strategy): pulls are
+    // rare, and a node should not cache every Secret of the cluster. Unreadable ones are reported.
+    pullCredentials: (pod, image) => podPullCredentials(pod, image, async (namespace, name) => {
+      try {
+        return (await objects.getSecret(namespace, name)) as PullSecret | undefined;
+      } catch (err) {
+        opts.log('unable to retrieve pull secret, the image pull may not succeed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, secret: `${namespace}/${name}`, err: (err as Error).message });
+        return undefined;
+      }
+    }),
     recorder,
     runtimePodUids: async () => {
       const sandboxes = await cri.listPodSandbox();

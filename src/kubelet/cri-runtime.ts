@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { parseQuantity } from '../api/validation/quantity.ts';
 import { qosClass } from '../api/defaults/core.ts';
 import type { ContainerRuntime as Cri } from './cri/interface.ts';
+import { CriError } from './cri/client.ts';
 import type { Container, ContainerConfig, ContainerStatus, LinuxContainerResources, Mount, PodSandboxConfig, PortMapping } from './cri/types.ts';
 import type {
-  ContainerRuntime, ContainerSpec, ExecResult, KubeletPod, PullAuth, RuntimeContainerState, RuntimeContainerStatus, SandboxInfo,
+  ContainerRuntime, ContainerSpec, ExecResult, KubeletPod, PullAuth, RuntimeContainerState, RuntimeContainerStatus, RuntimeImage, SandboxInfo,
 } from './runtime-interface.ts';
 import { dnsConfigFor, type ClusterDNS } from './dns-config.ts';
 import { expandCommand } from './env/expansion.ts';
@@ -27,8 +28,6 @@ export interface PodResources {
   mounts?(pod: KubeletPod, container: ContainerSpec): Mount[];
   /** The container's environment; rejects with kubelet's CreateContainerConfigError message. */
   environment?(pod: KubeletPod, container: ContainerSpec, podIP: string): Promise<{ key: string; value: string }[]>;
-  /** Registry credentials for an image, from the pod's imagePullSecrets. */
-  pullAuth?(pod: KubeletPod, image: string): Promise<PullAuth | undefined>;
 }
 
 /** Options of CriPodRuntime. */
@@ -50,8 +49,6 @@ interface SandboxRecord {
 }
 
 const CPU_PERIOD = 100_000;
-/** Pull errors that mean no registry could be reached (DNS, routing, refused or timed-out connections). */
-const UNREACHABLE = /no such host|network is unreachable|connection refused|i\/o timeout|dial tcp|server misbehaving|temporary failure in name resolution/i;
 /** How long one ListContainers answers every pod worker's resync. */
 const LIST_TTL_MS = 500;
 const MIN_SHARES = 2;
@@ -105,26 +102,28 @@ export class CriPodRuntime implements ContainerRuntime {
     this.sandboxes.delete(sandboxId);
   }
 
-  async pullImage(image: string, policy: string, auth?: PullAuth): Promise<string> {
-    if (policy !== 'Always') {
-      const present = await this.opts.cri.imageStatus(image);
-      if (present) return present.id;
-      if (policy === 'Never') throw new Error(`Container image "${image}" is not present with pull policy of Never`);
-    }
+  async imageStatus(image: string): Promise<RuntimeImage | undefined> {
     try {
-      return await this.opts.cri.pullImage(image, auth);
+      const found = await this.opts.cri.imageStatus(image);
+      return found ? { ref: found.id, size: Number(found.size) || 0 } : undefined;
     } catch (err) {
-      const message = (err as Error).message;
-      // Deliberately unlike kubelet: an offline node (no route to the registry at all) runs the copy it
-      // already has, so air-gapped clusters run `image: nginx` (policy Always) from the offline images.
-      // Any answer from a registry (auth refused, not found) still fails the pull as in Kubernetes.
-      if (policy === 'Always' && UNREACHABLE.test(message)) {
-        const present = await this.opts.cri.imageStatus(image).catch(() => null);
-        if (present) return present.id;
-      }
-      // kubelet's ErrImagePull message wraps the runtime's reason.
-      throw new Error(`failed to pull and unpack image "${image}": ${message}`);
+      throw new Error(goRpcError(err));
     }
+  }
+
+  async pullImage(image: string, auths: PullAuth[] = []): Promise<RuntimeImage> {
+    const errors: string[] = [];
+    // kubelet tries each matching credential in turn and reports every failure (an aggregate) when none works.
+    for (const auth of auths.length ? auths : [undefined]) {
+      try {
+        const ref = await this.opts.cri.pullImage(image, auth);
+        const status = await this.opts.cri.imageStatus(ref).catch(() => null);
+        return { ref, size: Number(status?.size) || 0 };
+      } catch (err) {
+        errors.push(goRpcError(err));
+      }
+    }
+    throw new Error(errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
   }
 
   async createContainer(sandboxId: string, pod: KubeletPod, container: ContainerSpec, attempt: number): Promise<string> {
@@ -342,3 +341,13 @@ export function fromCri(s: ContainerStatus): RuntimeContainerStatus {
     imageId: s.imageRef,
   };
 }
+
+/** A CRI failure as kubelet prints a gRPC error: `rpc error: code = NotFound desc = ...` (Go's code names). */
+export function goRpcError(err: unknown): string {
+  if (!(err instanceof CriError)) return (err as Error).message;
+  const name = grpcCodeNames[err.code] ?? `Code(${err.code})`;
+  return `rpc error: code = ${name} desc = ${err.details}`;
+}
+
+const grpcCodeNames = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied',
+  'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];

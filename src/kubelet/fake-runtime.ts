@@ -4,7 +4,9 @@ import type {
   ContainerSpec,
   ExecResult,
   KubeletPod,
+  PullAuth,
   RuntimeContainerStatus,
+  RuntimeImage,
   SandboxInfo,
 } from './runtime-interface.ts';
 
@@ -82,6 +84,7 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly containers = new Map<string, FakeContainer>();
   private readonly scripts = new Map<string, ScriptedRun[]>();
   private readonly pullErrors = new Map<string, string>();
+  private readonly images = new Set<string>();
   private nextId = 0;
   /** Exec handler; default: exit 0. */
   execHandler: (container: RuntimeContainerStatus, cmd: string[]) => ExecResult | Promise<ExecResult> = () => ({ exitCode: 0, stdout: '', stderr: '' });
@@ -118,11 +121,22 @@ export class FakeRuntime implements ContainerRuntime {
     for (const [id, c] of this.containers) if (c.sandboxId === sandboxId) this.containers.delete(id);
   }
 
-  async pullImage(image: string, policy: string): Promise<string> {
-    this.calls.push(`pullImage ${image} ${policy}`);
+  /** Marks `image` (as the runtime is asked for it, default tag applied) as present. */
+  addImage(image: string): void {
+    this.images.add(image);
+  }
+
+  async imageStatus(image: string): Promise<RuntimeImage | undefined> {
+    this.calls.push(`imageStatus ${image}`);
+    return this.images.has(image) ? { ref: fakeImageRef(image), size: 1024 } : undefined;
+  }
+
+  async pullImage(image: string, auths: PullAuth[] = []): Promise<RuntimeImage> {
+    this.calls.push(`pullImage ${image}${auths.length ? ` as ${auths.map((a) => a.username).join(',')}` : ''}`);
     const error = this.pullErrors.get(image);
     if (error) throw new Error(error);
-    return `docker.io/library/${image}@sha256:${'0'.repeat(64)}`;
+    this.images.add(image);
+    return { ref: fakeImageRef(image), size: 1024 };
   }
 
   async createContainer(sandboxId: string, _pod: KubeletPod, container: ContainerSpec, attempt: number): Promise<string> {
@@ -132,7 +146,7 @@ export class FakeRuntime implements ContainerRuntime {
     const image = container.image ?? '';
     this.containers.set(id, {
       id, sandboxId, name: container.name, attempt, state: 'created', createdAt: this.clock.now(),
-      image, imageId: `docker.io/library/${image}@sha256:${'0'.repeat(64)}`,
+      image, imageId: fakeImageRef(image),
     });
     return id;
   }
@@ -191,4 +205,8 @@ export class FakeRuntime implements ContainerRuntime {
     if (!c) throw new Error(`container ${id} not found`);
     return c;
   }
+}
+
+function fakeImageRef(image: string): string {
+  return `docker.io/library/${image}@sha256:${'0'.repeat(64)}`;
 }

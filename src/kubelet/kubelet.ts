@@ -5,6 +5,7 @@ import type { KubeClient } from '../client/interface.ts';
 import { SharedInformer } from '../machinery/informer.ts';
 import type { EventRecorder } from '../machinery/event-recorder.ts';
 import { PodWorkers } from './pod-workers.ts';
+import type { PullCredentialsSource } from './image-manager.ts';
 import type { ContainerRuntime, KubeletPod } from './runtime-interface.ts';
 import { realClock } from './runtime-interface.ts';
 import { isMirrorPod, mirrorPodFor, CONFIG_MIRROR, CONFIG_HASH } from './static-pods.ts';
@@ -23,6 +24,8 @@ export interface KubeletOptions {
   runtimePodUids?(): Promise<{ uid: string; remove(): Promise<void> }[]>;
   /** Called once a deleted pod is fully torn down (volumes are cleaned here). */
   onPodTerminated?(pod: KubeletPod): Promise<void>;
+  /** Registry credentials from a pod's imagePullSecrets (kubelet's pull secrets + keyring); default: anonymous pulls. */
+  pullCredentials?: PullCredentialsSource;
   /** The Node's uid, owner of mirror pods (resolved lazily when absent). */
   nodeUid?(): string | undefined;
   /** PLEG-like resync period of each pod (default 1000 ms). */
@@ -67,6 +70,7 @@ export class Kubelet {
       onStatus: (pod, status) => this.setStatus(pod, status),
       onTerminated: (pod) => void this.terminated(pod),
       onEvent: (pod, type, reason, message) => opts.recorder?.event(pod, type, reason, message),
+      pullCredentials: opts.pullCredentials,
       onError: (pod, err) => this.syncFailed(pod, err),
     });
   }

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CrashBackoff, goDuration } from './pod-worker-backoff.ts';
+import { CrashBackoff, goDuration, goDurationMillis } from './pod-worker-backoff.ts';
 
 describe('CrashBackoff', () => {
   test('first restart is free, then 10s doubling to a 5m cap', () => {
@@ -37,5 +37,11 @@ describe('CrashBackoff', () => {
 
   test('goDuration matches Go time.Duration formatting', () => {
     assert.deepEqual([10_000, 80_000, 300_000, 3_725_000].map(goDuration), ['10s', '1m20s', '5m0s', '1h2m5s']);
+  });
+});
+
+describe('goDurationMillis', () => {
+  test("formats like Go's Duration.String after truncation to milliseconds", () => {
+    assert.deepEqual([0, 850, 1000, 1234, 1200, 60_000, 123_500, 3_723_004].map(goDurationMillis), ['0s', '850ms', '1s', '1.234s', '1.2s', '1m0s', '2m3.5s', '1h2m3.004s']);
   });
 });

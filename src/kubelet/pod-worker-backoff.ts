@@ -74,3 +74,20 @@ export function goDuration(ms: number): string {
   if (m > 0) return `${m}m${s}s`;
   return `${s}s`;
 }
+
+/**
+ * Formats milliseconds as Go's time.Duration.String does after Truncate(time.Millisecond):
+ * "0s", "850ms", "1.234s", "2m3.5s" (kubelet's pull durations in its Pulled event).
+ */
+export function goDurationMillis(ms: number): string {
+  const total = Math.max(0, Math.floor(ms));
+  if (total === 0) return '0s';
+  if (total < 1000) return `${total}ms`;
+  const h = Math.floor(total / 3_600_000);
+  const m = Math.floor((total % 3_600_000) / 60_000);
+  const rest = total % 60_000;
+  const seconds = `${Math.floor(rest / 1000)}${rest % 1000 ? `.${String(rest % 1000).padStart(3, '0').replace(/0+$/, '')}` : ''}s`;
+  if (h > 0) return `${h}h${m}m${seconds}`;
+  if (m > 0) return `${m}m${seconds}`;
+  return seconds;
+}

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock, FakeRuntime } from './fake-runtime.ts';
-import { PodWorkers } from './pod-workers.ts';
+import { PodWorkers, type PodWorkersOptions } from './pod-workers.ts';
 import type { ContainerSpec, KubeletPod, ProbeSpec } from './runtime-interface.ts';
 import type { ProbeType } from './probes.ts';
 
@@ -17,7 +17,7 @@ function makePod(containers: ContainerSpec[], extra: Partial<KubeletPod['spec']>
   };
 }
 
-function harness(probeVerdicts: (name: string, type: ProbeType, n: number) => boolean = () => true) {
+function harness(probeVerdicts: (name: string, type: ProbeType, n: number) => boolean = () => true, extra: Partial<PodWorkersOptions> = {}) {
   const clock = new FakeClock();
   const runtime = new FakeRuntime(clock);
   const statuses: Json[] = [];
@@ -45,6 +45,7 @@ function harness(probeVerdicts: (name: string, type: ProbeType, n: number) => bo
     onStatus: (_pod, status) => statuses.push(status),
     onEvent: (_pod, _type, reason, message) => events.push({ reason, message, at: clock.now() - start }),
     onTerminated: (pod) => terminated.push(pod.metadata.name!),
+    ...extra,
   });
   const start = clock.now();
   const last = () => statuses[statuses.length - 1]!;
@@ -182,6 +183,26 @@ describe('PodWorker restarts', () => {
     await h.clock.advance(9000);
     assert.equal(pulls(), 2, 'retried once the 10s back-off ends');
     assert.equal(h.last().containerStatuses[0].state.waiting.reason, 'ErrImagePull');
+    h.workers.stop();
+  });
+
+  test('pulls with the credentials of the pod\'s pull secrets; a failed pull also records "Error: ErrImagePull"', async () => {
+    const asked: string[] = [];
+    const h = harness(undefined, {
+      pullCredentials: async (pod, image) => {
+        asked.push(`${pod.metadata.name} ${image}`);
+        return { auths: [{ username: 'alice', password: 'a' }], missing: [] };
+      },
+    });
+    h.runtime.failPull('reg.example.com/bad:1', 'rpc error: code = Unknown desc = 401 Unauthorized');
+    await h.workers.update(makePod([{ name: 'app', image: 'reg.example.com/app:1' }, { name: 'bad', image: 'reg.example.com/bad:1' }]));
+    assert.deepEqual(asked, ['web reg.example.com/app:1', 'web reg.example.com/bad:1']);
+    assert.ok(h.runtime.calls.includes('pullImage reg.example.com/app:1 as alice'));
+    assert.ok(h.last().containerStatuses.find((c: Json) => c.name === 'app').state.running);
+    assert.deepEqual(h.events.filter((e) => e.reason === 'Failed').map((e) => e.message), [
+      'Failed to pull image "reg.example.com/bad:1": rpc error: code = Unknown desc = 401 Unauthorized',
+      'Error: ErrImagePull',
+    ]);
     h.workers.stop();
   });
 

@@ -3,6 +3,7 @@ import { attemptsOf, generatePodStatus, type WaitingOverride } from './status.ts
 import { CrashBackoff, goDuration } from './pod-worker-backoff.ts';
 import type { HookRunner } from './pod-worker-hooks.ts';
 import type { ProbeManager } from './probes.ts';
+import { ImageManager, type PullCredentialsSource } from './image-manager.ts';
 
 /** An event the kubelet would record against the pod (type Normal or Warning). */
 export type PodEventSink = (pod: KubeletPod, type: 'Normal' | 'Warning', reason: string, message: string) => void;
@@ -16,6 +17,8 @@ export interface PodWorkerDeps {
   backoff: CrashBackoff;
   /** Image pull back-off, keyed by pod UID and image. */
   pullBackoff: CrashBackoff;
+  /** Registry credentials from the pod's imagePullSecrets (none: anonymous pulls). */
+  pullCredentials?: PullCredentialsSource;
   hostIP?: string;
   onEvent?: PodEventSink;
   /** Asks for a sync at a later time (when a back-off ends). */
@@ -29,15 +32,6 @@ export interface SyncResult {
 }
 
 type InitOutcome = 'done' | 'waiting' | 'failed';
-
-/** kubelet's default pull policy: Always for :latest or untagged images, else IfNotPresent. */
-export function pullPolicy(container: ContainerSpec): string {
-  if (container.imagePullPolicy) return container.imagePullPolicy;
-  const image = container.image ?? '';
-  const lastPart = image.slice(image.lastIndexOf('/') + 1);
-  if (image.includes('@')) return 'IfNotPresent';
-  return !lastPart.includes(':') || lastPart.endsWith(':latest') ? 'Always' : 'IfNotPresent';
-}
 
 /** format.Pod: name_namespace(uid), as kubelet messages name a pod. */
 export function formatPod(pod: KubeletPod): string {
@@ -58,7 +52,11 @@ export class PodWorker {
   private terminal = false;
   private terminated = false;
 
-  constructor(private readonly deps: PodWorkerDeps) {}
+  private readonly images: ImageManager;
+
+  constructor(private readonly deps: PodWorkerDeps) {
+    this.images = new ImageManager({ runtime: deps.runtime, clock: deps.clock, backoff: deps.pullBackoff, onEvent: deps.onEvent, credentials: deps.pullCredentials });
+  }
 
   /** One sync of `pod` (the latest version from the API). */
   async sync(pod: KubeletPod): Promise<SyncResult> {
@@ -149,21 +147,11 @@ export class PodWorker {
   private async start(pod: KubeletPod, spec: ContainerSpec, attempt: number): Promise<boolean> {
     const { runtime } = this.deps;
     const sandbox = this.sandbox!;
-    const image = spec.image ?? '';
-    const pullKey = `${pod.metadata.uid}/${image}`;
-    const now = this.deps.clock.now();
-    if (this.deps.pullBackoff.isInBackOffSinceUpdate(pullKey, now)) {
-      // kubelet's image puller holds failed pulls behind their own back-off: ImagePullBackOff.
-      this.waiting.set(spec.name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
-      return false;
-    }
-    try {
-      await runtime.pullImage(image, pullPolicy(spec));
-    } catch (err) {
-      const message = (err as Error).message;
-      this.deps.pullBackoff.next(pullKey, now);
-      this.waiting.set(spec.name, { reason: 'ErrImagePull', message });
-      this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
+    const image = await this.images.ensureImageExists(pod, spec);
+    if ('reason' in image) {
+      // kuberuntime's startContainer: the waiting state carries the image manager's message.
+      this.waiting.set(spec.name, { reason: image.reason, message: image.message });
+      this.event(pod, 'Warning', 'Failed', `Error: ${image.reason}`);
       return false;
     }
     let id: string;
@@ -240,6 +228,7 @@ export class PodWorker {
       this.lastStatus = this.status(pod, await this.containers(), true);
       if (this.sandbox) await this.deps.runtime.removeSandbox(this.sandbox.id);
       this.deps.backoff.forgetPrefix(`${pod.metadata.uid}/`);
+      this.deps.pullBackoff.forgetPrefix(`${pod.metadata.uid}/`);
       this.terminated = true;
     }
     return { status: this.lastStatus ?? this.status(pod, [], true), terminated: true };

@@ -1,6 +1,7 @@
 import type { Clock, ContainerRuntime, KubeletPod } from './runtime-interface.ts';
 import { PodWorker, type PodEventSink, type SyncResult } from './pod-worker.ts';
 import { CrashBackoff } from './pod-worker-backoff.ts';
+import type { PullCredentialsSource } from './image-manager.ts';
 import { defaultHookRunner, type HookRunner } from './pod-worker-hooks.ts';
 import { defaultProbeRunner, ProbeManager, type ProbeRunner } from './probes.ts';
 
@@ -20,6 +21,8 @@ export interface PodWorkersOptions {
   /** A deleted pod is fully torn down: the kubelet may now delete it with grace 0. */
   onTerminated?: (pod: KubeletPod) => void;
   onEvent?: PodEventSink;
+  /** Registry credentials from a pod's imagePullSecrets for one of its images. */
+  pullCredentials?: PullCredentialsSource;
   /** A sync failed (runtime error); the pod is retried at the next resync. */
   onError?: (pod: KubeletPod, err: Error) => void;
 }
@@ -69,6 +72,7 @@ export class PodWorkers {
         pullBackoff: this.pullBackoff,
         hostIP: this.options.hostIP,
         onEvent: this.options.onEvent,
+        pullCredentials: this.options.pullCredentials,
         requestSync: (delayMs) => this.options.clock.setTimeout(() => void this.enqueue(uid), Math.max(0, delayMs)),
       });
       slot = { worker, pod, chain: Promise.resolve(undefined), done: false };

@@ -139,17 +139,28 @@ export interface PullAuth {
   serverAddress?: string;
 }
 
+/** An image the runtime holds: its reference (the imageID containers report) and size in bytes. */
+export interface RuntimeImage {
+  ref: string;
+  size: number;
+}
+
 /**
  * The container runtime as the pod worker needs it: a small subset of CRI. Every method rejects
- * on runtime errors; `pullImage` rejects with the message kubelet shows under ErrImagePull.
+ * on runtime errors.
  */
 export interface ContainerRuntime {
   /** Creates and starts the pod sandbox (network namespace + pause); resolves its id and pod IP. */
   runSandbox(pod: KubeletPod): Promise<SandboxInfo>;
   stopSandbox(sandboxId: string): Promise<void>;
   removeSandbox(sandboxId: string): Promise<void>;
-  /** Ensures the image is present per the pull policy; resolves the image reference (imageID). */
-  pullImage(image: string, policy: string, auth?: PullAuth): Promise<string>;
+  /** The image if the runtime holds it (CRI ImageStatus), else undefined. */
+  imageStatus(image: string): Promise<RuntimeImage | undefined>;
+  /**
+   * Pulls `image`, trying each credential in turn (anonymously when there are none, as kubelet
+   * does); resolves the pulled image. Rejects with the runtime's error, shown under ErrImagePull.
+   */
+  pullImage(image: string, auths?: PullAuth[]): Promise<RuntimeImage>;
   /** Creates (does not start) a container; resolves its runtime id. */
   createContainer(sandboxId: string, pod: KubeletPod, container: ContainerSpec, attempt: number): Promise<string>;
   startContainer(containerId: string): Promise<void>;

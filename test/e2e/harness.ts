@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { request } from 'node:https';
 import { startTestEtcd } from '../../src/storage/test-etcd.ts';
 import { killAll } from '../../src/kubelet/runtime/killall.ts';
@@ -53,6 +53,11 @@ export interface EmbeddedAgent {
   bridge: string;
   /** Cluster pod network, e.g. 10.77.0.0/16. */
   clusterCIDR: string;
+  /**
+   * Files written into the data dir before the server first starts, by path relative to it (e.g.
+   * `agent/registries.yaml`, which containerd's config is rendered from at start).
+   */
+  files?: Record<string, string>;
 }
 
 /**
@@ -89,6 +94,10 @@ export class TestCluster {
     if (store === 'etcd') cluster.etcd = await startTestEtcd();
     cluster.port = await freePort();
     if (agent) cluster.kubeletPort = await freePort();
+    for (const [path, content] of Object.entries(agent?.files ?? {})) {
+      mkdirSync(dirname(join(cluster.dataDir, path)), { recursive: true, mode: 0o700 });
+      writeFileSync(join(cluster.dataDir, path), content, { mode: 0o600 });
+    }
     await cluster.launch();
     return cluster;
   }
