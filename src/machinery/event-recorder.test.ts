@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findResource } from '../api/registry.ts';
+import type { KubeObject } from '../api/object.ts';
 import { FakeClient } from '../client/fake-client.ts';
+import type { KubeClient } from '../client/interface.ts';
 import { ApiEventRecorder, type CoreEvent } from './event-recorder.ts';
 
 const EVENTS = findResource('', 'v1', 'events')!;
@@ -56,4 +58,35 @@ test('a repeat whose Event was deleted is created again; write errors never thro
   recorder.event(pod, 'Normal', 'Other', 'x');
   await recorder.flush();
   assert.deepEqual(logged, ['unable to write event']);
+});
+
+test('writes at most maxInFlight events at once and drops events beyond maxQueued', async () => {
+  let active = 0;
+  let peak = 0;
+  let written = 0;
+  const release: (() => void)[] = [];
+  // A client whose creates wait until the test releases them.
+  const client = {
+    async create(_ref: unknown, obj: KubeObject) {
+      peak = Math.max(peak, ++active);
+      await new Promise<void>((resolve) => release.push(resolve));
+      active--;
+      written++;
+      return obj;
+    },
+  } as unknown as KubeClient;
+  const logged: unknown[] = [];
+  const recorder = new ApiEventRecorder(client, { component: 'c' }, (msg, extra) => logged.push([msg, extra?.dropped]), { maxInFlight: 2, maxQueued: 5 });
+  for (let i = 0; i < 8; i++) recorder.event({ ...pod, metadata: { ...pod.metadata, name: `p${i}` } }, 'Normal', 'R', `m${i}`);
+  assert.equal(recorder.droppedEvents, 3);
+  assert.deepEqual(logged, [['dropping events: too many waiting to be written', 1]]);
+  const flushed = recorder.flush();
+  for (let round = 0; round < 50 && written < 5; round++) {
+    await new Promise((r) => setImmediate(r));
+    assert.ok(active <= 2);
+    release.splice(0).forEach((r) => r());
+  }
+  await flushed;
+  assert.equal(peak, 2);
+  assert.equal(written, 5);
 });

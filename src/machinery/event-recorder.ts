@@ -38,6 +38,14 @@ const EVENTS = findResource('', 'v1', 'events')!;
 /** client-go's correlator remembers this many distinct events (its LRU cache size). */
 const CACHE_SIZE = 4096;
 
+/** How event writes share the API with the component's real work. */
+export interface EventWriteOptions {
+  /** Event writes in flight at most (default 4): events yield to binds and pod creates under load. */
+  maxInFlight?: number;
+  /** Events waiting to be written at most (default 10,000); beyond that new events are dropped, as client-go's broadcaster drops when its queue is full. */
+  maxQueued?: number;
+}
+
 interface Seen {
   name: string;
   namespace: string;
@@ -52,22 +60,45 @@ interface Seen {
  * last timestamp now. An identical event (same object, type, reason, message and source) seen again
  * bumps `count` and `lastTimestamp` of the existing Event with a patch instead of creating a new
  * one, the event correlator's dedupe (its similar-event aggregation and spam filter are left out).
+ * Writes go through a small bounded queue: events are best effort and must not crowd out the
+ * writes the component exists for (a burst of 10,000 bindings would otherwise send 10,000 event
+ * creates at once); like client-go's broadcaster, events beyond the queue's bound are dropped.
  */
 export class ApiEventRecorder implements EventRecorder {
   private readonly seen = new Map<string, Seen>();
   private readonly pending = new Set<Promise<void>>();
   private sequence = 0;
+  private readonly queue: (() => void)[] = [];
+  private inFlight = 0;
+  private dropped = 0;
+  private readonly maxInFlight: number;
+  private readonly maxQueued: number;
 
   constructor(
     private readonly client: KubeClient,
     private readonly source: EventSource,
     private readonly log?: (msg: string, extra?: Record<string, unknown>) => void,
-  ) {}
+    options: EventWriteOptions = {},
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 4;
+    this.maxQueued = options.maxQueued ?? 10_000;
+  }
+
+  /** Events dropped so far because the queue was full. */
+  get droppedEvents(): number {
+    return this.dropped;
+  }
 
   event(object: KubeObject, type: EventType, reason: string, message: string): void {
+    if (this.pending.size >= this.maxQueued) {
+      // Log the first drop and then every 1,000th, so an overload does not flood the log as well.
+      if (this.dropped++ % 1000 === 0) this.log?.('dropping events: too many waiting to be written', { dropped: this.dropped, reason, object: `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}` });
+      return;
+    }
     const meta = object.metadata ?? {};
     const involvedObject = { kind: object.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: object.apiVersion, resourceVersion: meta.resourceVersion };
-    const key = JSON.stringify([this.source.component, this.source.host, involvedObject.kind, involvedObject.namespace, involvedObject.name, involvedObject.uid, involvedObject.apiVersion, type, reason, message]);
+    // NUL cannot occur in any of these fields, so joining with it keeps distinct events distinct.
+    const key = [this.source.component, this.source.host, involvedObject.kind, involvedObject.namespace, involvedObject.name, involvedObject.uid, involvedObject.apiVersion, type, reason, message].join('\u0000');
     const now = nowTimestamp();
     let entry = this.seen.get(key);
     if (entry) {
@@ -94,7 +125,7 @@ export class ApiEventRecorder implements EventRecorder {
       reportingInstance: this.source.host ?? '',
     };
     // Writes for one event key are chained, so a bump never races the create it bumps.
-    const write = entry.chain.then(() => this.write(event));
+    const write = entry.chain.then(() => this.slot(() => this.write(event)));
     entry.chain = write;
     this.pending.add(write);
     void write.finally(() => this.pending.delete(write));
@@ -103,6 +134,20 @@ export class ApiEventRecorder implements EventRecorder {
   /** Resolves once every event recorded so far has been written (or failed). */
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Runs `fn` once fewer than maxInFlight writes are outstanding (FIFO). */
+  private async slot(fn: () => Promise<void>): Promise<void> {
+    // A finishing write hands its slot straight to the next waiter, so the bound holds exactly.
+    if (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.inFlight++;
+    try {
+      await fn();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
   }
 
   private async write(event: CoreEvent): Promise<void> {
