@@ -11,7 +11,8 @@
  *      separate `skiff server` process) starts; the time from its start (informer lists included)
  *      to the last measured pod seen bound by its pod informer gives pods/s.
  *
- * Server and scheduler CPU seconds of step 3 are reported, so one can see which side is the limit.
+ * Server and scheduler CPU seconds of step 3 are reported, so one can see which side is the limit,
+ * and when the scheduler's Events (written at a trickle while it binds a backlog) were all written.
  *
  *   node --import tsx bench/scheduler-api.ts [case-substring ...]    (default: every case)
  *   node --import tsx bench/scheduler-api.ts NODES PODS              (a SchedulingBasic of that size)
@@ -23,6 +24,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '../src/api/object.ts';
 import { findResource } from '../src/api/registry.ts';
 import { RestClient } from '../src/client/rest-client.ts';
+import { ApiEventRecorder } from '../src/machinery/event-recorder.ts';
 import { SharedInformerFactory } from '../src/machinery/informer-factory.ts';
 import { Scheduler } from '../src/scheduler/scheduler.ts';
 import { BenchServer, cpuSeconds } from './server-process.ts';
@@ -106,26 +108,47 @@ export interface SchedulerApiResult {
   initPods: number;
   pods: number;
   bound: number;
+  /** From the scheduler's start to the last measured pod seen bound. */
   seconds: number;
   podsPerSecond: number;
+  /** From the scheduler's start until its Events (one Scheduled per pod) were all written. */
+  eventsSeconds: number;
+  eventsDropped: number;
   /** Rate of creating the measured pods (no scheduler running). */
   createPerSecond: number;
-  /** CPU seconds used during the measured phase by the server process and by this (scheduler) process. */
+  /** CPU seconds used until the last bind by the server process and by this (scheduler) process. */
   serverCpuSeconds: number;
   schedulerCpuSeconds: number;
 }
 
+/** What schedule() saw: binds counted, and when everything was bound and its Events written. */
+interface ScheduleRun {
+  bound: number;
+  /** Milliseconds from start to the last bind, and to the last Event written. */
+  boundMs: number;
+  eventsMs: number;
+  eventsDropped: number;
+  /** CPU seconds of this process and of the server process (when `serverPid` was given) at the last bind. */
+  ownCpuSeconds: number;
+  serverCpuSeconds: number;
+}
+
 /**
  * Runs the scheduler (the code `skiff server` runs, no leader election) until `n` pods of
- * `namespace` are seen bound, or the timeout. Binds are counted from the scheduler's own pod
- * informer, as scheduler_perf counts them from an informer in its process (a second watch would
- * make this process decode every pod twice). Resolves with the number seen bound.
+ * `namespace` are seen bound, or the timeout, then until its Events are written. Binds are
+ * counted from the scheduler's own pod informer, as scheduler_perf counts them from an informer
+ * in its process (a second watch would make this process decode every pod twice).
  */
-async function schedule(kubeconfig: string, namespace: string, n: number): Promise<number> {
+async function schedule(kubeconfig: string, namespace: string, n: number, serverPid = -1): Promise<ScheduleRun> {
+  const ownCpu = process.cpuUsage();
+  const serverCpu = cpuSeconds(serverPid);
+  const started = performance.now();
   const client = RestClient.fromKubeconfig(kubeconfig, { userAgent: 'skiff-scheduler/0.1.0' });
   const factory = new SharedInformerFactory(client);
   const abort = new AbortController();
-  const scheduler = new Scheduler(client, factory);
+  // The recorder the scheduler would create itself, kept here to see when its Events are written.
+  const recorder = new ApiEventRecorder(client, { component: 'default-scheduler' });
+  const scheduler = new Scheduler(client, factory, { recorder });
   let bound = 0;
   let resolveAll!: () => void;
   const allBound = new Promise<void>((resolve) => (resolveAll = resolve));
@@ -141,7 +164,12 @@ async function schedule(kubeconfig: string, namespace: string, n: number): Promi
   const timer = setTimeout(resolveAll, PHASE_TIMEOUT_MS);
   try {
     await allBound;
-    return bound;
+    const boundMs = performance.now() - started;
+    const own = process.cpuUsage(ownCpu);
+    const serverCpuSeconds = cpuSeconds(serverPid) - serverCpu;
+    const counted = bound;
+    await recorder.flush();
+    return { bound: counted, boundMs, eventsMs: performance.now() - started, eventsDropped: recorder.droppedEvents, ownCpuSeconds: (own.user + own.system) / 1e6, serverCpuSeconds };
   } finally {
     clearTimeout(timer);
     abort.abort();
@@ -170,7 +198,7 @@ export async function benchSchedulerApi(c: SchedulerCase, cpuProfDir?: string): 
     });
     if (c.initPods > 0) {
       await createPods(client, c.initNamespace, c.initPods, 'init', c.initPod);
-      const initBound = await schedule(kubeconfig, c.initNamespace, c.initPods);
+      const { bound: initBound } = await schedule(kubeconfig, c.initNamespace, c.initPods);
       if (initBound < c.initPods) throw new Error(`init pods: only ${initBound}/${c.initPods} bound`);
     }
     const createStart = performance.now();
@@ -178,15 +206,23 @@ export async function benchSchedulerApi(c: SchedulerCase, cpuProfDir?: string): 
     const createPerSecond = c.measurePods / ((performance.now() - createStart) / 1000);
 
     const profiler = cpuProfDir ? await startProfile() : undefined;
-    const serverCpu = cpuSeconds(server.pid);
-    const ownCpu = process.cpuUsage();
-    const started = performance.now();
-    const bound = await schedule(kubeconfig, c.measureNamespace, c.measurePods);
-    const seconds = (performance.now() - started) / 1000;
-    const own = process.cpuUsage(ownCpu);
-    const serverCpuSeconds = cpuSeconds(server.pid) - serverCpu;
+    const run = await schedule(kubeconfig, c.measureNamespace, c.measurePods, server.pid);
     if (profiler) await profiler.stop(join(cpuProfDir!, `scheduler-${c.name.replace(/\W+/g, '_')}.cpuprofile`));
-    return { name: c.name, nodes: c.nodes, initPods: c.initPods, pods: c.measurePods, bound, seconds, podsPerSecond: bound / seconds, createPerSecond, serverCpuSeconds, schedulerCpuSeconds: (own.user + own.system) / 1e6 };
+    const seconds = run.boundMs / 1000;
+    return {
+      name: c.name,
+      nodes: c.nodes,
+      initPods: c.initPods,
+      pods: c.measurePods,
+      bound: run.bound,
+      seconds,
+      podsPerSecond: run.bound / seconds,
+      eventsSeconds: run.eventsMs / 1000,
+      eventsDropped: run.eventsDropped,
+      createPerSecond,
+      serverCpuSeconds: run.serverCpuSeconds,
+      schedulerCpuSeconds: run.ownCpuSeconds,
+    };
   } catch (err) {
     throw server.explain(err);
   } finally {
@@ -212,11 +248,14 @@ async function startProfile(): Promise<{ stop: (file: string) => Promise<void> }
 }
 
 /** Markdown table header of the results. */
-export const SCHEDULER_API_HEADER = ['| case | nodes | init pods | measured pods | bound | seconds | pods/s | server CPU s | scheduler CPU s | create pods/s |', '|---|---|---|---|---|---|---|---|---|---|'];
+export const SCHEDULER_API_HEADER = [
+  '| case | nodes | init pods | measured pods | bound | seconds | pods/s | server CPU s | scheduler CPU s | events written after s (dropped) | create pods/s |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+];
 
 /** One markdown row. */
 export function schedulerApiRow(r: SchedulerApiResult): string {
-  return `| ${r.name} | ${r.nodes} | ${r.initPods} | ${r.pods} | ${r.bound} | ${r.seconds.toFixed(1)} | ${r.podsPerSecond.toFixed(0)} | ${r.serverCpuSeconds.toFixed(1)} | ${r.schedulerCpuSeconds.toFixed(1)} | ${r.createPerSecond.toFixed(0)} |`;
+  return `| ${r.name} | ${r.nodes} | ${r.initPods} | ${r.pods} | ${r.bound} | ${r.seconds.toFixed(1)} | ${r.podsPerSecond.toFixed(0)} | ${r.serverCpuSeconds.toFixed(1)} | ${r.schedulerCpuSeconds.toFixed(1)} | ${r.eventsSeconds.toFixed(1)} (${r.eventsDropped}) | ${r.createPerSecond.toFixed(0)} |`;
 }
 
 if (isMain(import.meta.url)) {

@@ -27,6 +27,8 @@ export interface ServerFlags {
   disableAgent?: boolean;
   disableScheduler?: boolean;
   disableControllerManager?: boolean;
+  /** Run the scheduler and controller manager on the API server's thread rather than in worker threads. */
+  controlPlaneInProcess?: boolean;
 }
 
 /** Kubernetes compacts every 5 minutes; like kine, skiff keeps the last 1000 revisions of history. */
@@ -78,6 +80,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
     pki,
     disableScheduler: flags.disableScheduler,
     disableControllerManager: flags.disableControllerManager,
+    threads: !flags.controlPlaneInProcess,
     log: (msg, extra) => log.warn(extra ?? {}, msg),
   });
   const shown = flags.writeKubeconfig ? resolve(flags.writeKubeconfig) : adminPath;
@@ -107,6 +110,7 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-agent', 'do not run a node agent in this process')
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--disable-controller-manager', 'do not run the controllers')
+    .option('--control-plane-in-process', 'run the scheduler and controllers on the API server thread (default: one worker thread each)')
     .action(async (flags: ServerFlags) => {
       stopOnSignal(await runServer(flags));
     });

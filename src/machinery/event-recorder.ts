@@ -12,6 +12,11 @@ export type EventType = 'Normal' | 'Warning';
  */
 export interface EventRecorder {
   event(object: KubeObject, type: EventType, reason: string, message: string): void;
+  /**
+   * A hint that the component is in a burst of the writes it exists for (the scheduler binding a
+   * backlog): event writes then trickle, one at a time, and catch up once it is no longer busy.
+   */
+  setBusy?(busy: boolean): void;
 }
 
 /** Who emits the events: core/v1 `source` (and reportingController/reportingInstance). */
@@ -40,7 +45,7 @@ const CACHE_SIZE = 4096;
 
 /** How event writes share the API with the component's real work. */
 export interface EventWriteOptions {
-  /** Event writes in flight at most (default 4): events yield to binds and pod creates under load. */
+  /** Event writes in flight at most (default 16; each waits for a storage commit, so a few in flight keep up with bursts). */
   maxInFlight?: number;
   /** Events waiting to be written at most (default 10,000); beyond that new events are dropped, as client-go's broadcaster drops when its queue is full. */
   maxQueued?: number;
@@ -70,6 +75,7 @@ export class ApiEventRecorder implements EventRecorder {
   private sequence = 0;
   private readonly queue: (() => void)[] = [];
   private inFlight = 0;
+  private busy = false;
   private dropped = 0;
   private readonly maxInFlight: number;
   private readonly maxQueued: number;
@@ -80,7 +86,7 @@ export class ApiEventRecorder implements EventRecorder {
     private readonly log?: (msg: string, extra?: Record<string, unknown>) => void,
     options: EventWriteOptions = {},
   ) {
-    this.maxInFlight = options.maxInFlight ?? 4;
+    this.maxInFlight = options.maxInFlight ?? 16;
     this.maxQueued = options.maxQueued ?? 10_000;
   }
 
@@ -131,20 +137,34 @@ export class ApiEventRecorder implements EventRecorder {
     void write.finally(() => this.pending.delete(write));
   }
 
-  /** Resolves once every event recorded so far has been written (or failed). */
+  /** Resolves once every event recorded so far has been written (or failed); ends a busy period. */
   async flush(): Promise<void> {
+    this.setBusy(false);
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  /** Runs `fn` once fewer than maxInFlight writes are outstanding (FIFO). */
+  /** While busy, at most one event write is in flight (the queue still drains, slowly). */
+  setBusy(busy: boolean): void {
+    this.busy = busy;
+    while (this.queue.length && this.inFlight < this.limit()) {
+      this.inFlight++;
+      this.queue.shift()!();
+    }
+  }
+
+  private limit(): number {
+    return this.busy ? 1 : this.maxInFlight;
+  }
+
+  /** Runs `fn` once fewer than the current limit of writes are outstanding (FIFO). */
   private async slot(fn: () => Promise<void>): Promise<void> {
     // A finishing write hands its slot straight to the next waiter, so the bound holds exactly.
-    if (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => this.queue.push(resolve));
+    if (this.inFlight >= this.limit()) await new Promise<void>((resolve) => this.queue.push(resolve));
     else this.inFlight++;
     try {
       await fn();
     } finally {
-      const next = this.queue.shift();
+      const next = this.inFlight <= this.limit() ? this.queue.shift() : undefined;
       if (next) next();
       else this.inFlight--;
     }

@@ -189,23 +189,35 @@ export class Scheduler implements HandlerTarget {
 
   private async loop(signal: AbortSignal): Promise<void> {
     let sliceStart = performance.now();
-    while (!signal.aborted) {
-      if (this.bindsInFlight >= this.maxInFlight) {
-        await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-        continue;
+    let busy = false;
+    // While a backlog is being bound, Events (best effort) trickle instead of competing with binds
+    // for this event loop and the API server; they catch up when the queue runs dry.
+    const setBusy = (b: boolean): void => {
+      if (b !== busy) this.recorder.setBusy?.((busy = b));
+    };
+    try {
+      while (!signal.aborted) {
+        if (this.bindsInFlight >= this.maxInFlight) {
+          await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+          continue;
+        }
+        let qp = this.queue.tryPop();
+        if (qp) setBusy(true);
+        else {
+          setBusy(false);
+          qp = await this.queue.pop();
+          sliceStart = performance.now();
+        }
+        if (!qp || signal.aborted) break;
+        this.scheduleQueued(qp);
+        // Cycles are synchronous; without yielding, watch events and bind responses would starve.
+        if (performance.now() - sliceStart >= this.sliceMs) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
       }
-      let qp = this.queue.tryPop();
-      if (!qp) {
-        qp = await this.queue.pop();
-        sliceStart = performance.now();
-      }
-      if (!qp || signal.aborted) break;
-      this.scheduleQueued(qp);
-      // Cycles are synchronous; without yielding, watch events and bind responses would starve.
-      if (performance.now() - sliceStart >= this.sliceMs) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+    } finally {
+      setBusy(false);
     }
   }
 
