@@ -119,6 +119,8 @@ export interface SchedulerApiResult {
   /** CPU seconds used until the last bind by the server process and by this (scheduler) process. */
   serverCpuSeconds: number;
   schedulerCpuSeconds: number;
+  /** Mutating requests the server answered during the run (events included), by "VERB resource code". */
+  writes: Record<string, number>;
 }
 
 /** What schedule() saw: binds counted, and when everything was bound and its Events written. */
@@ -186,6 +188,20 @@ async function createPods(client: RestClient, namespace: string, count: number, 
   if (created < count) throw new Error(`created only ${created}/${count} pods in ${namespace}`);
 }
 
+/** apiserver_request_total summed by "VERB resource[/subresource] code", from the server's /metrics. */
+async function requestCounts(client: RestClient): Promise<Map<string, number>> {
+  const text = (await client.request({ method: 'GET', path: '/metrics', accept: 'text/plain' })).body.toString('utf8');
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(labels.verb ?? '')) continue;
+    const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''} ${labels.code}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
 /** Runs one case against a fresh server. */
 export async function benchSchedulerApi(c: SchedulerCase, cpuProfDir?: string): Promise<SchedulerApiResult> {
   const server = await BenchServer.start({ cpuProfDir });
@@ -206,7 +222,9 @@ export async function benchSchedulerApi(c: SchedulerCase, cpuProfDir?: string): 
     const createPerSecond = c.measurePods / ((performance.now() - createStart) / 1000);
 
     const profiler = cpuProfDir ? await startProfile() : undefined;
+    const countsBefore = await requestCounts(client);
     const run = await schedule(kubeconfig, c.measureNamespace, c.measurePods, server.pid);
+    const writes = [...(await requestCounts(client))].map(([k, v]) => [k, v - (countsBefore.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
     if (profiler) await profiler.stop(join(cpuProfDir!, `scheduler-${c.name.replace(/\W+/g, '_')}.cpuprofile`));
     const seconds = run.boundMs / 1000;
     return {
@@ -222,6 +240,7 @@ export async function benchSchedulerApi(c: SchedulerCase, cpuProfDir?: string): 
       createPerSecond,
       serverCpuSeconds: run.serverCpuSeconds,
       schedulerCpuSeconds: run.ownCpuSeconds,
+      writes: Object.fromEntries(writes),
     };
   } catch (err) {
     throw server.explain(err);
@@ -264,7 +283,9 @@ if (isMain(import.meta.url)) {
   console.log(SCHEDULER_API_HEADER.join('\n'));
   for (const c of cases) {
     try {
-      console.log(schedulerApiRow(await benchSchedulerApi(c, process.env.SKIFF_BENCH_CPU_PROF)));
+      const r = await benchSchedulerApi(c, process.env.SKIFF_BENCH_CPU_PROF);
+      console.log(schedulerApiRow(r));
+      process.stderr.write(`${c.name} writes: ${JSON.stringify(r.writes)}\n`);
     } catch (err) {
       console.log(`| ${c.name} | FAILED: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]} |`);
     }
