@@ -203,7 +203,7 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
   const begin = performance.now();
   const deadline = begin + minutes * 60_000;
   const notes: string[] = [];
-  const server = await BenchServer.start({ components: ['scheduler', 'controller-manager'] });
+  const server = await BenchServer.start({ components: ['scheduler', 'controller-manager'], cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF });
   const client = RestClient.fromKubeconfig(server.kubeconfigPath, { userAgent: 'skiff-bench/0.1.0' });
   let agent: ChildProcess | undefined;
   const counter = new PhaseCounter();
