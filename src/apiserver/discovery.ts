@@ -35,6 +35,16 @@ const SUBRESOURCE_KIND: Record<string, { group?: string; version?: string; kind:
   token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
 };
 
+/**
+ * A group served by the API server that is not backed by stored resources (metrics.k8s.io, which
+ * Kubernetes serves through an aggregated APIService); it is listed in discovery like the others.
+ */
+export interface ExtraGroup {
+  group: string;
+  version: string;
+  resources: readonly { resource: string; kind: string; namespaced: boolean; verbs: readonly string[] }[];
+}
+
 function resourcesIn(group: string, version: string): ResourceInfo[] {
   return RESOURCES.filter((r) => r.group === group && r.version === version);
 }
@@ -49,25 +59,37 @@ function apiGroup(group: string, versions: string[]): object {
   return { name: group, versions: list, preferredVersion: list[0] };
 }
 
+function allGroups(extra: readonly ExtraGroup[]): { group: string; versions: string[] }[] {
+  return [...servedGroups(), ...extra.map((g) => ({ group: g.group, versions: [g.version] }))];
+}
+
 /** `/apis`: every named group. */
-export function apiGroupList(): object {
+export function apiGroupList(extra: readonly ExtraGroup[] = []): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: servedGroups()
+    groups: allGroups(extra)
       .filter((g) => g.group !== '')
       .map((g) => apiGroup(g.group, g.versions)),
   };
 }
 
 /** `/apis/GROUP`, or undefined for an unknown group. */
-export function apiGroupDocument(group: string): object | undefined {
-  const found = servedGroups().find((g) => g.group === group && group !== '');
+export function apiGroupDocument(group: string, extra: readonly ExtraGroup[] = []): object | undefined {
+  const found = allGroups(extra).find((g) => g.group === group && group !== '');
   return found ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(found.group, found.versions) } : undefined;
 }
 
+/** The resource list of an extra group, as its own server (metrics-server) publishes it. */
+function extraResourceList(g: ExtraGroup): object {
+  const resources = g.resources.map((r) => ({ name: r.resource, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: r.verbs }));
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(g.group, g.version), resources };
+}
+
 /** `/api/v1` or `/apis/GROUP/VERSION`: the resources and subresources of one group/version. */
-export function apiResourceList(group: string, version: string): object | undefined {
+export function apiResourceList(group: string, version: string, extra: readonly ExtraGroup[] = []): object | undefined {
+  const other = extra.find((g) => g.group === group && g.version === version);
+  if (other) return extraResourceList(other);
   const infos = resourcesIn(group, version);
   if (infos.length === 0) return undefined;
   const resources: object[] = [];
@@ -104,7 +126,7 @@ function storageVersionHash(info: ResourceInfo): string {
   return Buffer.from(Uint32Array.of(h >>> 0, Math.imul(h, 31) >>> 0).buffer).toString('base64').slice(0, 11);
 }
 
-function discoveryVersion(group: string, version: string): object {
+function discoveryVersion(group: string, version: string): { version: string; resources: object[]; freshness: string } {
   const resources = resourcesIn(group, version).map((info) => ({
     resource: info.resource,
     responseKind: { group, version, kind: info.kind },
@@ -133,17 +155,25 @@ function discoveryVersion(group: string, version: string): object {
  * Aggregated discovery (`Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`):
  * for `/api` the core group only, for `/apis` every named group.
  */
-export function aggregatedDiscovery(legacy: boolean): object {
+export function aggregatedDiscovery(legacy: boolean, extra: readonly ExtraGroup[] = []): object {
   const groups = servedGroups().filter((g) => (legacy ? g.group === '' : g.group !== ''));
-  return {
-    kind: 'APIGroupDiscoveryList',
-    apiVersion: 'apidiscovery.k8s.io/v2',
-    metadata: {},
-    items: groups.map((g) => ({
-      metadata: { name: g.group, creationTimestamp: null },
-      versions: g.versions.map((v) => discoveryVersion(g.group, v)),
-    })),
-  };
+  const items = groups.map((g) => ({
+    metadata: { name: g.group, creationTimestamp: null },
+    versions: g.versions.map((v) => discoveryVersion(g.group, v)),
+  }));
+  if (!legacy) for (const g of extra) items.push({ metadata: { name: g.group, creationTimestamp: null }, versions: [extraDiscoveryVersion(g)] });
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+}
+
+function extraDiscoveryVersion(g: ExtraGroup): ReturnType<typeof discoveryVersion> {
+  const resources = g.resources.map((r) => ({
+    resource: r.resource,
+    responseKind: { group: g.group, version: g.version, kind: r.kind },
+    scope: r.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: '',
+    verbs: [...r.verbs],
+  }));
+  return { version: g.version, resources, freshness: 'Current' };
 }
 
 /** The Content-Type of aggregated discovery responses. */

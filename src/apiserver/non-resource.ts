@@ -1,6 +1,6 @@
 import { StatusError } from '../api/errors.ts';
 import { sendJson, sendRaw, type ApiRequest, type ApiResponse } from './http.ts';
-import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDocument, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery.ts';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupDocument, apiGroupList, apiResourceList, apiVersions, wantsAggregated, type ExtraGroup } from './discovery.ts';
 import { openApiV2 } from './openapi/v2.ts';
 import { openApiV3Document, openApiV3Root } from './openapi/v3.ts';
 import type { ApiMetrics } from './metrics.ts';
@@ -33,10 +33,13 @@ function cached(key: string, build: () => object | undefined): string | undefine
 
 /**
  * Everything that is not a resource: health (`/healthz`, `/livez`, `/readyz`), `/version`,
- * `/metrics`, discovery and OpenAPI.
+ * `/metrics`, discovery and OpenAPI. `extraGroups` are listed in discovery besides the stored
+ * resources' groups (metrics.k8s.io when the server has a kubelet stats source).
  */
-export async function serveNonResource(server: ReadinessSource, req: ApiRequest, res: ApiResponse, url: URL, metrics?: ApiMetrics): Promise<void> {
+export async function serveNonResource(server: ReadinessSource, req: ApiRequest, res: ApiResponse, url: URL, metrics?: ApiMetrics, extraGroups: readonly ExtraGroup[] = []): Promise<void> {
   const path = url.pathname.replace(/\/+$/, '') || '/';
+  // Discovery documents differ with the extra groups, so they are memoized per set of groups.
+  const variant = extraGroups.map((g) => `+${g.group}/${g.version}`).join('');
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   switch (path) {
     case '/healthz':
@@ -55,10 +58,10 @@ export async function serveNonResource(server: ReadinessSource, req: ApiRequest,
     case '/apis': {
       const legacy = path === '/api';
       if (wantsAggregated(req.headers.accept)) {
-        return sendRaw(res, 200, cached(`agg${path}`, () => aggregatedDiscovery(legacy))!, AGGREGATED_DISCOVERY_TYPE);
+        return sendRaw(res, 200, cached(`agg${path}${variant}`, () => aggregatedDiscovery(legacy, extraGroups))!, AGGREGATED_DISCOVERY_TYPE);
       }
       const host = String(req.headers[':authority'] ?? req.headers.host ?? '127.0.0.1:6443');
-      return sendJson(res, 200, legacy ? apiVersions(host) : JSON.parse(cached('/apis', apiGroupList)!));
+      return sendJson(res, 200, legacy ? apiVersions(host) : JSON.parse(cached(`/apis${variant}`, () => apiGroupList(extraGroups))!));
     }
     case '/openapi/v2':
       return sendRaw(res, 200, cached(path, openApiV2)!);
@@ -76,11 +79,11 @@ export async function serveNonResource(server: ReadinessSource, req: ApiRequest,
     if (doc) return sendRaw(res, 200, doc);
   }
   if (parts[0] === 'apis' && parts.length === 2) {
-    const doc = cached(path, () => apiGroupDocument(parts[1]));
+    const doc = cached(path + variant, () => apiGroupDocument(parts[1], extraGroups));
     if (doc) return sendRaw(res, 200, doc);
   }
   if (parts[0] === 'apis' && parts.length === 3) {
-    const doc = cached(path, () => apiResourceList(parts[1], parts[2]));
+    const doc = cached(path + variant, () => apiResourceList(parts[1], parts[2], extraGroups));
     if (doc) return sendRaw(res, 200, doc);
   }
   throw notFound();

@@ -1,5 +1,5 @@
 import { methodNotAllowed, StatusError } from '../api/errors.ts';
-import type { HandlerContext } from './handlers/context.ts';
+import type { HandlerContext, UpgradeContext } from './handlers/context.ts';
 import { handleBinding } from './handlers/binding.ts';
 import { handleCreate } from './handlers/create.ts';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.ts';
@@ -21,6 +21,28 @@ const subresourceHandlers = new Map<string, Handler>();
 /** Registers the handler of `resource/subresource` (e.g. `pods/eviction`), for components built elsewhere. */
 export function registerSubresource(resource: string, subresource: string, handler: Handler): void {
   subresourceHandlers.set(`${resource}/${subresource}`, handler);
+}
+
+type UpgradeHandler = (ctx: UpgradeContext) => Promise<void>;
+
+/** Handlers of HTTP upgrade requests (websocket, SPDY) by `resource/subresource` (pods/exec, ...). */
+const upgradeHandlers = new Map<string, UpgradeHandler>();
+
+/** Registers the handler of upgrade requests to `resource/subresource` (streaming subresources). */
+export function registerUpgradeSubresource(resource: string, subresource: string, handler: UpgradeHandler): void {
+  upgradeHandlers.set(`${resource}/${subresource}`, handler);
+}
+
+/**
+ * Routes an upgrade request: to its subresource's upgrade handler, 404 for a subresource the
+ * resource does not have, 400 for a resource path that cannot be upgraded.
+ */
+export async function dispatchUpgrade(ctx: UpgradeContext): Promise<void> {
+  const { subresource } = ctx.request;
+  if (subresource && !ctx.info.subresources.includes(subresource)) throw notServed();
+  const handler = subresource ? upgradeHandlers.get(`${ctx.info.resource}/${subresource}`) : undefined;
+  if (!handler) throw new StatusError(400, 'BadRequest', 'the requested resource does not support upgrading the connection');
+  return handler(ctx);
 }
 
 function notServed(): StatusError {

@@ -13,11 +13,21 @@ import { ResourceStore } from './registry/resource-store.ts';
 import { WatchCache } from './watch-cache.ts';
 import { InstrumentedStorage } from './instrumented-storage.ts';
 import type { HandlerContext, StoreLookup } from './handlers/context.ts';
-import { dispatchResource } from './resource-handler.ts';
+import { dispatchResource, dispatchUpgrade } from './resource-handler.ts';
+import { rejectUpgradeWithStatus } from './proxy/upgrade-response.ts';
+import { KUBELET_SERVING_CERT_PATH, serveKubeletServingCert } from './authn/kubelet-serving-endpoint.ts';
+import type { KubeletTransport } from './proxy/kubelet-location.ts';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { serveNonResource } from './non-resource.ts';
 import { bootstrapObjects } from './bootstrap.ts';
 import { registerServiceAllocation } from './registry/service-allocation.ts';
+import { METRICS_DISCOVERY, METRICS_GROUP, MetricsApi, type KubeletStatsSource } from './metrics-api/metrics-api.ts';
 import './registry/eviction.ts';
+import './proxy/index.ts';
+import './registry/token-request.ts';
+import { ServiceAccountTokens } from './authn/service-account-token.ts';
+import { registerServiceAccountAdmission } from './admission/service-account.ts';
 
 export interface ApiServerOptions {
   storage: Storage;
@@ -26,7 +36,14 @@ export interface ApiServerOptions {
   metrics?: ApiMetrics;
   /** Address advertised in `/api` discovery and the `kubernetes` Endpoints. */
   advertiseAddress?: string;
+  /** PEM private key signing service account tokens; enables TokenRequest, their authentication and the ServiceAccount admission. */
+  serviceAccountKey?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+  /**
+   * Node summaries for metrics.k8s.io (`kubectl top`). Without it the group is not in discovery
+   * and answers 503 ServiceUnavailable, like a cluster whose metrics-server is down.
+   */
+  kubeletStats?: KubeletStatsSource;
 }
 
 /** Paths anyone may read without credentials (Kubernetes' system:public-info-viewer). */
@@ -45,6 +62,8 @@ export class ApiServer implements StoreLookup {
   private readonly sockets = new Set<TLSSocket>();
   private ready = false;
   readonly authenticator: Authenticator;
+  readonly serviceAccountTokens?: ServiceAccountTokens;
+  private readonly metricsApi: MetricsApi;
 
   private readonly options: ApiServerOptions;
 
@@ -55,6 +74,12 @@ export class ApiServer implements StoreLookup {
     this.authenticator = options.authenticator ?? new Authenticator({});
     // Strategies are read when stores are built, so hooks register first.
     registerServiceAllocation(this);
+    if (options.serviceAccountKey) {
+      this.serviceAccountTokens = new ServiceAccountTokens(options.serviceAccountKey, (resource, ns, name) => this.byResource('', resource)?.peek(ns, name)?.object);
+      this.authenticator.useServiceAccountTokens(this.serviceAccountTokens);
+      registerServiceAccountAdmission(this);
+    }
+    this.metricsApi = new MetricsApi({ source: options.kubeletStats, stores: this });
     for (const info of RESOURCES) {
       const store = new ResourceStore(info, options.storage, this.cache);
       this.stores.set(`${info.group}/${info.version}/${info.resource}`, store);
@@ -75,6 +100,8 @@ export class ApiServer implements StoreLookup {
       { allowHTTP1: true, key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false },
       (req, res) => void this.handle(req, res),
     );
+    // Websocket and SPDY upgrades (exec, attach, port-forward) arrive over HTTP/1.1.
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     this.server.on('sessionError', () => {});
     // Tracked so that stop() can end keep-alive connections and open watches at once.
     this.server.on('secureConnection', (socket: TLSSocket) => {
@@ -105,6 +132,31 @@ export class ApiServer implements StoreLookup {
     return this.ready;
   }
 
+  /** The API server's credentials towards kubelets (its kubelet client certificate and the cluster CA). */
+  private kubeletTransport(): KubeletTransport | undefined {
+    const { pki } = this.options;
+    return pki.kubeletClientCert ? { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey } : undefined;
+  }
+
+  /** An HTTP/1.1 upgrade request: authenticated like any request, then routed to a streaming subresource. */
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'https://skiff');
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    try {
+      const user = await this.authenticator.authenticate(req);
+      if (!user) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+      if (!info?.isResourceRequest) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      const resource = findResource(info.group, info.version, info.resource);
+      if (!resource || (!resource.namespaced && info.namespace)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      await dispatchUpgrade({ req, socket, head, query: url.searchParams, request: info, info: resource, stores: this, user, kubelet: this.kubeletTransport() });
+    } catch (err) {
+      const status = toStatusError(err);
+      if (status.code >= 500) this.options.log?.('upgrade request failed', { path: url.pathname, error: err instanceof Error ? err.stack : String(err) });
+      rejectUpgradeWithStatus(socket, status);
+    }
+  }
+
   private async handle(req: ApiRequest, res: ApiResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://skiff');
@@ -112,11 +164,20 @@ export class ApiServer implements StoreLookup {
     const info = parseRequestInfo(method, url.pathname, url.searchParams);
     let labels = { verb: method, group: '', version: '', resource: '', subresource: '', scope: '' };
     try {
-      const user = this.authenticator.authenticate(req);
+      const authenticated = this.authenticator.authenticate(req);
+      // Only a service account token seen for the first time takes the asynchronous path.
+      const user = authenticated instanceof Promise ? await authenticated : authenticated;
       if (!user && !PUBLIC_PATHS.has(url.pathname)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       if (!info) throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       if (!info.isResourceRequest) {
-        await serveNonResource(this, req, res, url, this.options.metrics);
+        if (url.pathname === KUBELET_SERVING_CERT_PATH) return await serveKubeletServingCert(this.options.pki, user, req, res);
+        this.metricsApi.checkDiscoveryPath(url.pathname);
+        await serveNonResource(this, req, res, url, this.options.metrics, this.metricsApi.available ? [METRICS_DISCOVERY] : []);
+        return;
+      }
+      if (info.group === METRICS_GROUP) {
+        checkAcceptable(req);
+        await this.metricsApi.serve(info, url.searchParams, res);
         return;
       }
       const resource = findResource(info.group, info.version, info.resource);
@@ -135,8 +196,10 @@ export class ApiServer implements StoreLookup {
         storage: this.options.storage,
         cache: this.cache,
         user: user as UserInfo | undefined,
+        serviceAccountTokens: this.serviceAccountTokens,
         metrics: this.options.metrics,
         warnings: [],
+        kubelet: this.kubeletTransport(),
       };
       await dispatchResource(ctx);
     } catch (err) {

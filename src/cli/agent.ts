@@ -7,6 +7,7 @@ import { RestClient } from '../client/rest-client.ts';
 import { SimulatedNodes } from '../kubelet/simulated/simulated-nodes.ts';
 import { DEFAULT_NODE_TEMPLATE, parseKeyValues, parseTaints } from '../kubelet/simulated/node-template.ts';
 import { defaultDataDir } from './data-dir.ts';
+import { startNodeAgent } from './node-agent.ts';
 
 /** Flags of `skiff agent`, as commander hands them over. */
 export interface AgentFlags {
@@ -19,6 +20,11 @@ export interface AgentFlags {
   nodeLabels?: string;
   nodeTaints?: string;
   dataDir: string;
+  nodeName?: string;
+  nodeIp?: string;
+  kubeletPort?: string;
+  cniBridge?: string;
+  containerRuntimeEndpoint?: string;
 }
 
 /**
@@ -35,14 +41,32 @@ export function resolveServerCA(flags: Pick<AgentFlags, 'serverCa' | 'dataDir'>)
 
 /**
  * Starts an agent: connects to the server with the join token (the server maps it to user
- * system:skiff-agent in group system:nodes) and runs `--simulate N` hollow nodes. Real nodes
- * (kubelet with containerd) are not built yet. Returns a function that stops the agent.
+ * system:skiff-agent in group system:nodes) and runs a real node (kubelet over containerd), or
+ * `--simulate N` hollow nodes. Returns a function that stops the agent.
  */
 export async function runAgent(flags: AgentFlags): Promise<() => Promise<void>> {
-  const count = Number(flags.simulate ?? 0);
-  if (!Number.isInteger(count) || count < 1) throw new Error('only simulated nodes are supported so far: pass --simulate N (N >= 1)');
   if (!flags.token) throw new Error('--token is required (the server writes it to DIR/server/node-token)');
   const log = pino({ name: 'skiff-agent' }, pino.destination(2));
+  if (flags.simulate === undefined) {
+    const agent = await startNodeAgent({
+      dataDir: resolve(flags.dataDir),
+      server: flags.server,
+      ca: resolveServerCA(flags),
+      token: flags.token,
+      nodeName: flags.nodeName,
+      nodeIP: flags.nodeIp,
+      kubeletPort: flags.kubeletPort ? Number(flags.kubeletPort) : undefined,
+      cniBridge: flags.cniBridge,
+      containerRuntimeEndpoint: flags.containerRuntimeEndpoint,
+      labels: parseKeyValues(flags.nodeLabels),
+      taints: parseTaints(flags.nodeTaints),
+      log: (msg, extra) => log.warn(extra ?? {}, msg),
+    });
+    process.stdout.write(`skiff agent is running node ${agent.nodeName}\n`);
+    return agent.stop;
+  }
+  const count = Number(flags.simulate);
+  if (!Number.isInteger(count) || count < 1) throw new Error('--simulate needs a whole number of nodes (N >= 1)');
   mkdirSync(join(resolve(flags.dataDir), 'agent'), { recursive: true, mode: 0o700 });
   const client = new RestClient({ server: flags.server, token: flags.token.trim(), ca: resolveServerCA(flags), userAgent: 'skiff-agent/0.1.0' });
   const sim = new SimulatedNodes({
@@ -69,11 +93,16 @@ export async function runAgent(flags: AgentFlags): Promise<() => Promise<void>> 
 export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
-    .description('Join a cluster as node agent; for now only simulated (hollow) nodes, for scale tests')
+    .description('Join a cluster as a node: kubelet with containerd, or simulated (hollow) nodes for scale tests')
     .requiredOption('--server <url>', 'URL of the API server, e.g. https://10.0.0.1:6443')
     .requiredOption('--token <token>', 'join token (DIR/server/node-token on the server)')
     .option('--server-ca <file>', 'CA certificate of the server (DIR/server/tls/ca.crt on the server)')
     .option('--simulate <n>', 'run N simulated nodes instead of a kubelet')
+    .option('--node-name <name>', 'node name (default: the host name)')
+    .option('--node-ip <ip>', 'IP address the node advertises (default: first non-loopback IPv4)')
+    .option('--kubelet-port <port>', 'port of the kubelet HTTPS API', '10250')
+    .option('--cni-bridge <name>', 'host bridge of the pod network', 'skiff0')
+    .option('--container-runtime-endpoint <socket>', 'use this CRI socket instead of starting containerd')
     .option('--node-name-prefix <prefix>', 'name prefix of simulated nodes', DEFAULT_NODE_TEMPLATE.namePrefix)
     .option('--node-capacity <list>', 'capacity of simulated nodes, e.g. cpu=32,memory=256Gi,pods=110')
     .option('--node-labels <list>', 'extra node labels, k=v,...')

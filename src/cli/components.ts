@@ -27,6 +27,8 @@ export interface ComponentSpec {
   identity: string;
   /** The cluster CA the kube-root-ca.crt ConfigMaps publish. */
   caPem: string;
+  /** Pod network the node IPAM controller splits into per-node ranges. */
+  clusterCIDR?: string;
 }
 
 /** Runs one component until `signal` aborts; resolves once it has stopped. */
@@ -47,7 +49,7 @@ export async function runComponent(spec: ComponentSpec, client: RestClient, sign
       const factory = new SharedInformerFactory(client);
       const recorder = new ApiEventRecorder(client, { component: 'skiff-controller-manager', host: hostname() }, log);
       try {
-        await runControllers(allControllers({ caPem: spec.caPem }), { factory, recorder, log }, leading);
+        await runControllers(allControllers({ caPem: spec.caPem, clusterCIDR: spec.clusterCIDR }), { factory, recorder, log }, leading);
       } finally {
         await factory.shutdown();
       }

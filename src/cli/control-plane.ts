@@ -12,6 +12,8 @@ export interface ControlPlaneOptions {
   pki: Pki;
   disableScheduler?: boolean;
   disableControllerManager?: boolean;
+  /** Pod network the node IPAM controller splits into per-node ranges. */
+  clusterCIDR?: string;
   /**
    * Run the scheduler and the controller manager each in its own worker thread (default true):
    * Node has one event loop per thread, so in-process they would share the API server's loop and
@@ -27,7 +29,7 @@ export interface ControlPlaneOptions {
  */
 async function componentSpec(opts: ControlPlaneOptions, component: ComponentSpec['component'], user: string, agent: string, identity: string): Promise<ComponentSpec> {
   const { cert, key } = await issueClientCertificate(opts.pki, user, [], 365);
-  return { component, server: opts.server, ca: opts.pki.caCert, cert, key, userAgent: `${agent}/0.1.0`, identity, caPem: opts.pki.caCert };
+  return { component, server: opts.server, ca: opts.pki.caCert, cert, key, userAgent: `${agent}/0.1.0`, identity, caPem: opts.pki.caCert, clusterCIDR: opts.clusterCIDR };
 }
 
 /**

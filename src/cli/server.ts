@@ -7,6 +7,7 @@ import { stopOnSignal } from './run-until-signal.ts';
 import { pino } from 'pino';
 import { ApiServer } from '../apiserver/server.ts';
 import { ensurePki } from '../apiserver/authn/pki.ts';
+import { ensureServiceAccountKey } from '../apiserver/authn/service-account-key.ts';
 import { Authenticator, type UserInfo } from '../apiserver/authn/authenticate.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
 import type { Storage } from '../storage/interface.ts';
@@ -16,6 +17,8 @@ import { startCompactor } from '../storage/compactor.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { startControlPlane } from './control-plane.ts';
+import { startNodeAgent, type RunningNodeAgent } from './node-agent.ts';
+import { parseKeyValues, parseTaints } from '../kubelet/simulated/node-template.ts';
 
 export interface ServerFlags {
   dataDir: string;
@@ -29,6 +32,14 @@ export interface ServerFlags {
   disableControllerManager?: boolean;
   /** Run the scheduler and controller manager on the API server's thread rather than in worker threads. */
   controlPlaneInProcess?: boolean;
+  clusterCidr?: string;
+  nodeName?: string;
+  nodeIp?: string;
+  kubeletPort?: string;
+  cniBridge?: string;
+  containerRuntimeEndpoint?: string;
+  nodeLabels?: string;
+  nodeTaints?: string;
 }
 
 /** Kubernetes compacts every 5 minutes; like kine, skiff keeps the last 1000 revisions of history. */
@@ -62,10 +73,11 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   const port = Number(flags.httpsListenPort);
   const storage = await openStorage(flags, serverDir);
   const pki = await ensurePki(join(serverDir, 'tls'), { hostnames: [hostname()], ips: [flags.advertiseAddress] });
+  const serviceAccountKey = ensureServiceAccountKey(join(serverDir, 'tls'));
   const nodeToken = ensureNodeToken(serverDir);
   const tokens = new Map<string, UserInfo>([[nodeToken, { username: 'system:skiff-agent', groups: ['system:nodes', 'system:authenticated'] }]]);
   const metrics = new ApiMetrics();
-  const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
+  const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), serviceAccountKey, advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
   const listening = await api.start(port, flags.bindAddress);
   const compactor = startCompactor(storage, { intervalMs: COMPACT_INTERVAL_MS, keepRevisions: COMPACT_KEEP_REVISIONS });
 
@@ -81,14 +93,41 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
     disableScheduler: flags.disableScheduler,
     disableControllerManager: flags.disableControllerManager,
     threads: !flags.controlPlaneInProcess,
+    clusterCIDR: flags.clusterCidr,
     log: (msg, extra) => log.warn(extra ?? {}, msg),
   });
+  let agent: RunningNodeAgent | undefined;
+  if (!flags.disableAgent) {
+    // k3s's embedded agent: a real node next to the control plane, joined with the node token.
+    try {
+      agent = await startNodeAgent({
+        dataDir,
+        server,
+        ca: pki.caCert,
+        token: nodeToken,
+        nodeName: flags.nodeName,
+        nodeIP: flags.nodeIp,
+        kubeletPort: flags.kubeletPort ? Number(flags.kubeletPort) : undefined,
+        cniBridge: flags.cniBridge,
+        containerRuntimeEndpoint: flags.containerRuntimeEndpoint,
+        labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true', ...parseKeyValues(flags.nodeLabels) },
+        taints: parseTaints(flags.nodeTaints),
+        log: (msg, extra) => log.warn({ component: 'kubelet', ...(extra ?? {}) }, msg),
+      });
+    } catch (err) {
+      await stopControlPlane();
+      compactor.stop();
+      await api.stop();
+      await storage.close();
+      throw err;
+    }
+  }
   const shown = flags.writeKubeconfig ? resolve(flags.writeKubeconfig) : adminPath;
   log.info({ port: listening, store: flags.datastoreEndpoint ? 'etcd' : 'sqlite', dataDir }, 'skiff server is ready');
-  if (!flags.disableAgent) log.warn('the node agent is not built yet: this server runs the control plane only (see README)');
   process.stdout.write(`skiff server is running on ${server}\nPoint kubectl at it:\n  export KUBECONFIG=${shown}\n  kubectl get namespaces\n`);
 
   return async () => {
+    await agent?.stop();
     await stopControlPlane();
     compactor.stop();
     await api.stop();
@@ -111,6 +150,14 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--disable-controller-manager', 'do not run the controllers')
     .option('--control-plane-in-process', 'run the scheduler and controllers on the API server thread (default: one worker thread each)')
+    .option('--cluster-cidr <cidr>', 'pod network, a /24 per node', '10.42.0.0/16')
+    .option('--node-name <name>', 'name of the embedded agent\'s node (default: the host name)')
+    .option('--node-ip <ip>', 'IP address the node advertises (default: first non-loopback IPv4)')
+    .option('--node-labels <list>', 'extra node labels, k=v,...')
+    .option('--node-taints <list>', 'node taints, k=v:NoSchedule,...')
+    .option('--kubelet-port <port>', 'port of the kubelet HTTPS API', '10250')
+    .option('--cni-bridge <name>', 'host bridge of the pod network', 'skiff0')
+    .option('--container-runtime-endpoint <socket>', 'use this CRI socket instead of starting containerd')
     .action(async (flags: ServerFlags) => {
       stopOnSignal(await runServer(flags));
     });

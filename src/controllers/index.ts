@@ -41,11 +41,12 @@ export const CONTROLLER_FACTORIES: (() => Controller)[] = [
   () => cronJobController(),
   () => ttlAfterFinishedController(),
   () => nodeLifecycleController(),
-  () => nodeIpamController(),
 ];
 
 /** What some controllers need from the process that runs them. */
 export interface ControllerOptions {
+  /** The cluster's pod network, split into a /24 per node (default 10.42.0.0/16). */
+  clusterCIDR?: string;
   /** The cluster CA (PEM) the root CA publisher puts in every namespace's kube-root-ca.crt; without it that controller does not run. */
   caPem?: string;
 }
@@ -53,6 +54,7 @@ export interface ControllerOptions {
 /** A fresh instance of every registered controller. */
 export function allControllers(opts: ControllerOptions = {}): Controller[] {
   const controllers = CONTROLLER_FACTORIES.map((make) => make());
+  controllers.push(nodeIpamController({ clusterCIDR: opts.clusterCIDR }));
   if (opts.caPem) controllers.push(rootCaConfigMapController({ caPem: opts.caPem }));
   return controllers;
 }

@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../api/object.ts';
 import { parseQuantity } from '../api/validation/quantity.ts';
+import { formatQuantity } from '../api/quantity-format.ts';
 
 /** One summed quantity: its value and whether it prints in binary SI (`Mi`) like its first term. */
 export interface Amount {
@@ -25,28 +26,12 @@ export function addTo(usage: Usage, name: string, quantity: string | number): vo
   else usage.set(name, { value: old.value + value, binary: old.value === 0 ? binary : old.binary });
 }
 
-const DECIMAL_SUFFIXES: [number, string][] = [[18, 'E'], [15, 'P'], [12, 'T'], [9, 'G'], [6, 'M'], [3, 'k'], [0, ''], [-3, 'm'], [-6, 'u'], [-9, 'n']];
-const BINARY_SUFFIXES: [bigint, string][] = [[1n << 60n, 'Ei'], [1n << 50n, 'Pi'], [1n << 40n, 'Ti'], [1n << 30n, 'Gi'], [1n << 20n, 'Mi'], [1n << 10n, 'Ki']];
-
 /**
- * The canonical string of a quantity (Quantity.String): binary SI with the largest exact suffix
- * when the value is a whole number of bytes and the format is binary, otherwise decimal SI with
- * the largest suffix that keeps the mantissa whole (`300m`, `1500m`, `2k`). Zero is `0`.
+ * The canonical string of a summed quantity (Quantity.String), in binary SI when its first term
+ * was binary; see formatQuantity.
  */
 export function formatAmount(amount: Amount): string {
-  const { value } = amount;
-  if (value === 0) return '0';
-  if (amount.binary && Number.isInteger(value) && Math.abs(value) >= 1024) {
-    const whole = BigInt(value);
-    for (const [unit, suffix] of BINARY_SUFFIXES) if (whole % unit === 0n) return `${whole / unit}${suffix}`;
-    return String(whole);
-  }
-  const nanos = Number.isInteger(value) ? BigInt(value) * 1_000_000_000n : BigInt(Math.round(value * 1e9));
-  for (const [exp, suffix] of DECIMAL_SUFFIXES) {
-    const unit = 10n ** BigInt(exp + 9);
-    if (nanos % unit === 0n) return `${nanos / unit}${suffix}`;
-  }
-  return `${nanos}n`;
+  return formatQuantity(amount.value, amount.binary);
 }
 
 interface Container {

@@ -113,6 +113,8 @@ export class PodWorker {
       return;
     }
     if (latest.state === 'running') {
+      // A container this worker did not start (adopted after a kubelet restart) gets its probes now; idempotent.
+      this.deps.probes.addContainer(latest.id, this.sandbox!.ip, spec);
       const failed = this.deps.probes.failedProbe(latest.id);
       if (!failed) return;
       this.deps.probes.removeContainer(latest.id);
@@ -168,7 +170,8 @@ export class PodWorker {
     try {
       id = await runtime.createContainer(sandbox.id, pod, spec, attempt);
     } catch (err) {
-      this.waiting.set(spec.name, { reason: 'CreateContainerError', message: (err as Error).message });
+      // ContainerConfigError carries CreateContainerConfigError (a missing ConfigMap key, ...).
+      this.waiting.set(spec.name, { reason: (err as Error & { reason?: string }).reason ?? 'CreateContainerError', message: (err as Error).message });
       this.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
       return false;
     }

@@ -26,11 +26,60 @@ export interface ContainerSpec {
   imagePullPolicy?: string;
   command?: string[];
   args?: string[];
-  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  ports?: { name?: string; containerPort: number; protocol?: string; hostPort?: number; hostIP?: string }[];
+  securityContext?: {
+    privileged?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    runAsUser?: number;
+    runAsGroup?: number;
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { add?: string[]; drop?: string[] };
+  };
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
   livenessProbe?: ProbeSpec;
   readinessProbe?: ProbeSpec;
   startupProbe?: ProbeSpec;
   lifecycle?: { postStart?: HandlerSpec; preStop?: HandlerSpec };
+  workingDir?: string;
+  env?: EnvVarSpec[];
+  envFrom?: EnvFromSpec[];
+  resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
+  volumeMounts?: VolumeMountSpec[];
+  terminationMessagePath?: string;
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError' | string;
+}
+
+/** core/v1 ObjectFieldSelector (fieldRef). */
+export interface FieldRefSpec { apiVersion?: string; fieldPath: string }
+/** core/v1 ResourceFieldSelector (resourceFieldRef); divisor is a quantity. */
+export interface ResourceFieldRefSpec { containerName?: string; resource: string; divisor?: string | number }
+/** A ConfigMapKeySelector or SecretKeySelector. */
+export interface KeyRefSpec { name?: string; key: string; optional?: boolean }
+
+/** core/v1 EnvVar. */
+export interface EnvVarSpec {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: FieldRefSpec; resourceFieldRef?: ResourceFieldRefSpec; configMapKeyRef?: KeyRefSpec; secretKeyRef?: KeyRefSpec };
+}
+
+/** core/v1 EnvFromSource. */
+export interface EnvFromSpec {
+  prefix?: string;
+  configMapRef?: { name?: string; optional?: boolean };
+  secretRef?: { name?: string; optional?: boolean };
+}
+
+/** core/v1 VolumeMount. */
+export interface VolumeMountSpec {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+  subPathExpr?: string;
+  mountPropagation?: 'None' | 'HostToContainer' | 'Bidirectional' | string;
 }
 
 /** A Pod as the kubelet sees it: spec fields it acts on, status it writes. */

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'node:https';
 import { startTestEtcd } from '../../src/storage/test-etcd.ts';
+import { killAll } from '../../src/kubelet/runtime/killall.ts';
+import { unmountUnder } from '../../src/kubelet/runtime/host-cleanup.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const KUBECTL = process.env.SKIFF_KUBECTL ?? '/usr/bin/kubectl';
@@ -21,6 +23,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Polls `fn` every 250 ms until it returns something truthy; fails after `timeoutMs` with the last error. */
+export async function eventually<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = fn();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
 export interface KubectlResult {
   stdout: string;
   stderr: string;
@@ -28,6 +46,14 @@ export interface KubectlResult {
 }
 
 export type StoreKind = 'sqlite' | 'etcd';
+
+/** A real node agent embedded in the server: its own pod bridge and pod network so parallel tests do not meet. */
+export interface EmbeddedAgent {
+  /** Host bridge name (at most 15 characters, starting with "skiff"). */
+  bridge: string;
+  /** Cluster pod network, e.g. 10.77.0.0/16. */
+  clusterCIDR: string;
+}
 
 /**
  * A real `skiff server --disable-agent` in its own process and data dir, driven by the real kubectl.
@@ -42,25 +68,35 @@ export class TestCluster {
   port = 0;
   logs = '';
 
+  private kubeletPort = 0;
+
   private constructor(
     readonly store: StoreKind,
     private readonly extraArgs: string[],
+    readonly agent?: EmbeddedAgent,
   ) {
     this.dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
     this.kubeconfig = join(this.dataDir, 'kubeconfig.yaml');
   }
 
-  /** Starts a server; `extraArgs` are added to its command line (e.g. `--disable-controller-manager`). */
-  static async start(store: StoreKind, extraArgs: string[] = []): Promise<TestCluster> {
-    const cluster = new TestCluster(store, extraArgs);
+  /**
+   * Starts a server; `extraArgs` are added to its command line (e.g. `--disable-controller-manager`).
+   * With `agent`, the server runs its embedded node agent (real containerd; needs root), and `stop()`
+   * runs `skiff killall`'s teardown so no pod, mount, link or rule is left on the host.
+   */
+  static async start(store: StoreKind, extraArgs: string[] = [], agent?: EmbeddedAgent): Promise<TestCluster> {
+    const cluster = new TestCluster(store, extraArgs, agent);
     if (store === 'etcd') cluster.etcd = await startTestEtcd();
     cluster.port = await freePort();
+    if (agent) cluster.kubeletPort = await freePort();
     await cluster.launch();
     return cluster;
   }
 
   private async launch(): Promise<void> {
-    const args = ['bin/skiff.js', 'server', '--data-dir', this.dataDir, '--https-listen-port', String(this.port), '--bind-address', '127.0.0.1', '--write-kubeconfig', this.kubeconfig, '--disable-agent'];
+    const args = ['bin/skiff.js', 'server', '--data-dir', this.dataDir, '--https-listen-port', String(this.port), '--bind-address', '127.0.0.1', '--write-kubeconfig', this.kubeconfig];
+    if (this.agent) args.push('--kubelet-port', String(this.kubeletPort), '--cni-bridge', this.agent.bridge, '--cluster-cidr', this.agent.clusterCIDR);
+    else args.push('--disable-agent');
     if (this.etcd) args.push('--datastore-endpoint', this.etcd.endpoint);
     args.push(...this.extraArgs);
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -146,6 +182,10 @@ export class TestCluster {
   async stop(): Promise<void> {
     for (const agent of this.agents) if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
     await this.stopServer();
+    if (this.agent) {
+      await killAll(join(this.dataDir, 'agent'), this.agent.bridge);
+      unmountUnder(this.dataDir);
+    }
     await this.etcd?.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }

@@ -75,10 +75,10 @@ describe('Authenticator over a real TLS server', () => {
     // without one (or with a bad one) through to the authenticator, so bearer tokens still work.
     server = createSecureServer(
       { allowHTTP1: true, key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false },
-      (req, res) => {
+      async (req, res) => {
         let reply: Reply['body'];
         try {
-          reply = { user: authenticator.authenticate(req) ?? null };
+          reply = { user: (await authenticator.authenticate(req)) ?? null };
         } catch (err) {
           assert.ok(err instanceof StatusError);
           reply = { code: err.code };

@@ -1,7 +1,7 @@
 /**
  * Request authentication as kube-apiserver does it: an x509 client certificate verified against the
- * cluster CA (CN is the username, each O a group), else a bearer token from a static token table,
- * else anonymous. Presented credentials that do not verify are refused with 401 unless another
+ * cluster CA (CN is the username, each O a group), else a bearer token from a static token table
+ * or a service account token (JWT), else anonymous. Presented credentials that do not verify are refused with 401 unless another
  * credential verifies, not downgraded to anonymous (Kubernetes' union authenticator fails on error
  * before its anonymous fallback).
  */
@@ -9,12 +9,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { StatusError } from '../../api/errors.ts';
+import type { ServiceAccountTokens } from './service-account-token.ts';
 
 /** The authenticated user, as Kubernetes' user.Info: name, groups and an optional uid. */
 export interface UserInfo {
   username: string;
   groups: string[];
   uid?: string;
+  /** user.Info's extra attributes (service account tokens carry the pod and credential id). */
+  extra?: Record<string, string[]>;
 }
 
 /** Options: the static bearer token table (token -> user), like kube-apiserver's --token-auth-file. */
@@ -66,6 +69,7 @@ function tlsSocket(req: Http2ServerRequest | IncomingMessage): TLSSocket | undef
 export class Authenticator {
   private readonly tokens: Map<string, UserInfo>;
   private readonly byConnection = new WeakMap<object, CertResult>();
+  private serviceAccounts?: ServiceAccountTokens;
 
   constructor(options: AuthenticatorOptions) {
     this.tokens = new Map();
@@ -78,17 +82,25 @@ export class Authenticator {
    * in kube-apiserver's authenticator order. Throws a 401 Unauthorized `StatusError` when
    * credentials were presented, none verified and at least one failed: a client certificate not
    * signed by the server's CA (the TLS server must be configured with `ca`, `requestCert: true`
-   * and `rejectUnauthorized: false`), or a bearer token missing from the table.
+   * and `rejectUnauthorized: false`), or a bearer token missing from the table. The answer is a
+   * Promise only for a service account token seen for the first time (its signature check is
+   * asynchronous; a rejected token rejects the Promise with the 401).
    */
-  authenticate(req: Http2ServerRequest | IncomingMessage): UserInfo | undefined {
+  authenticate(req: Http2ServerRequest | IncomingMessage): UserInfo | undefined | Promise<UserInfo | undefined> {
     const fromCert = this.fromCertificate(req);
     if (fromCert && !(fromCert instanceof StatusError)) return fromCert;
     const fromToken = this.fromBearer(req.headers.authorization);
+    if (fromToken instanceof Promise) return fromToken.then((user) => user ?? Promise.reject(fromCert ?? unauthorized()));
     if (fromToken && !(fromToken instanceof StatusError)) return fromToken;
     // Kubernetes tries every authenticator and fails only if none succeeded and one of them erred.
     const failure = fromCert ?? fromToken;
     if (failure) throw failure;
     return undefined;
+  }
+
+  /** Also accepts service account tokens (JWTs) issued by `tokens`. */
+  useServiceAccountTokens(tokens: ServiceAccountTokens): void {
+    this.serviceAccounts = tokens;
   }
 
   /** Adds or replaces a token (e.g. a bootstrap token created at runtime). */
@@ -109,13 +121,21 @@ export class Authenticator {
   /**
    * Kubernetes' bearer token authenticator: the scheme is matched case-insensitively and the token
    * is the second space-separated field. No header, another scheme (Basic) or an empty token is no
-   * claim at all (null); a token missing from the table is an error (401).
+   * claim at all (null); a token missing from the table is an error (401) unless it is a service
+   * account token of this server, verified (asynchronously the first time) instead.
    */
-  private fromBearer(header: string | undefined): UserInfo | StatusError | null {
+  private fromBearer(header: string | undefined): UserInfo | StatusError | null | Promise<UserInfo | null> {
     if (header === undefined) return null;
     const parts = header.trim().split(' ');
     if (parts.length < 2 || parts[0].toLowerCase() !== 'bearer' || parts[1] === '') return null;
-    return this.tokens.get(parts[1]) ?? unauthorized();
+    const token = parts[1];
+    const known = this.tokens.get(token);
+    if (known) return known;
+    const accounts = this.serviceAccounts;
+    if (!accounts?.claims(token)) return unauthorized();
+    const cached = accounts.cachedUser(token);
+    if (cached !== undefined) return cached ? withAuthenticatedGroup(cached) : unauthorized();
+    return accounts.authenticate(token).then((user) => (user ? withAuthenticatedGroup(user) : null));
   }
 }
 

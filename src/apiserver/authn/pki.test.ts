@@ -4,7 +4,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePki, issueClientCertificate, PKI_FILES, type Pki } from './pki.ts';
+import { ensurePki, issueClientCertificate, issueKubeletServingCertificate, KUBELET_CLIENT_CN, PKI_FILES, type Pki } from './pki.ts';
 import { createCa, loadSigningCa, signLeaf } from './certificates.ts';
 
 const opts = { hostnames: ['node-a'], ips: ['192.168.5.10'] };
@@ -20,7 +20,7 @@ describe('ensurePki', () => {
     const dir = join(root, 'create');
     const pki = await ensurePki(dir, opts);
     for (const file of Object.values(PKI_FILES)) assert.ok(existsSync(join(dir, file)), file);
-    for (const file of [PKI_FILES.caKey, PKI_FILES.serverKey, PKI_FILES.adminKey]) {
+    for (const file of [PKI_FILES.caKey, PKI_FILES.serverKey, PKI_FILES.adminKey, PKI_FILES.kubeletClientKey]) {
       assert.equal(statSync(join(dir, file)).mode & 0o777, 0o600, file);
       assert.match(readFileSync(join(dir, file), 'utf8'), /^-----BEGIN PRIVATE KEY-----/);
     }
@@ -156,5 +156,35 @@ describe('issueClientCertificate', () => {
     const again = await issueClientCertificate(pki, 'system:node:node-a', ['system:nodes']);
     assert.notEqual(again.key, key);
     assert.notEqual(new X509Certificate(again.cert).serialNumber, parsed.serialNumber);
+  });
+});
+
+describe('kubelet certificates', () => {
+  let root: string;
+  let pki: Pki;
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'skiff-pki-kubelet-'));
+    pki = await ensurePki(root, opts);
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  test('the API server has a kubelet client certificate, reused on restart', async () => {
+    const parsed = new X509Certificate(pki.kubeletClientCert);
+    assert.equal(parsed.subject, `O=system:masters\nCN=${KUBELET_CLIENT_CN}`);
+    assert.deepEqual(parsed.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+    assert.ok(parsed.checkPrivateKey(createPrivateKey(pki.kubeletClientKey)));
+    assert.equal((await ensurePki(root, opts)).kubeletClientCert, pki.kubeletClientCert);
+  });
+
+  test('a kubelet serving certificate names the node and its IPs', async () => {
+    const { cert, key } = await issueKubeletServingCertificate(pki, 'node-a', ['10.0.0.5', '127.0.0.1']);
+    const parsed = new X509Certificate(cert);
+    assert.ok(parsed.verify(new X509Certificate(pki.caCert).publicKey));
+    assert.equal(parsed.subject, 'O=system:nodes\nCN=system:node:node-a');
+    assert.deepEqual(parsed.keyUsage, ['1.3.6.1.5.5.7.3.1']);
+    assert.equal(parsed.checkIP('10.0.0.5'), '10.0.0.5');
+    assert.equal(parsed.checkHost('node-a'), 'node-a');
+    assert.equal(parsed.checkIP('10.0.0.6'), undefined);
+    assert.ok(parsed.checkPrivateKey(createPrivateKey(key)));
   });
 });

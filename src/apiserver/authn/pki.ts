@@ -1,6 +1,7 @@
 /**
  * The server's PKI in its data dir, generated on first start and reused afterwards, as k3s does
- * under `server/tls`: a CA, the API server's serving certificate and the admin client certificate.
+ * under `server/tls`: a CA, the API server's serving certificate, the admin client certificate and
+ * the client certificate the API server presents to kubelets.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -26,6 +27,9 @@ export interface Pki {
   serverKey: string;
   adminCert: string;
   adminKey: string;
+  /** The API server's client certificate towards kubelets (logs, exec, attach, port-forward). */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
 }
 
 /** Extra names the serving certificate must be valid for. Entries are sorted into DNS and IP SANs by shape. */
@@ -42,7 +46,15 @@ export const PKI_FILES = {
   serverKey: 'serving.key',
   adminCert: 'client-admin.crt',
   adminKey: 'client-admin.key',
+  kubeletClientCert: 'client-kube-apiserver.crt',
+  kubeletClientKey: 'client-kube-apiserver.key',
 } as const;
+
+/**
+ * CN of the API server's kubelet client certificate (kubeadm's apiserver-kubelet-client); the
+ * kubelet's HTTPS server admits only this user. O system:masters as in kubeadm.
+ */
+export const KUBELET_CLIENT_CN = 'kube-apiserver-kubelet-client';
 
 /** k3s: CA certificates last 10 years, leaf certificates 365 days. */
 const CA_DAYS = 3650;
@@ -82,7 +94,13 @@ export async function ensurePki(tlsDir: string, opts: PkiOptions): Promise<Pki> 
   const admin = await ensureLeaf(tlsDir, PKI_FILES.adminCert, PKI_FILES.adminKey, ca, freshCa, now, {
     spec: { commonName: 'system:admin', organizations: ['system:masters'], usage: 'client', days: LEAF_DAYS },
   });
-  return { caCert: ca.certPem, caKey, serverCert: serving.cert, serverKey: serving.key, adminCert: admin.cert, adminKey: admin.key };
+  const kubeletClient = await ensureLeaf(tlsDir, PKI_FILES.kubeletClientCert, PKI_FILES.kubeletClientKey, ca, freshCa, now, {
+    spec: { commonName: KUBELET_CLIENT_CN, organizations: ['system:masters'], usage: 'client', days: LEAF_DAYS },
+  });
+  return {
+    caCert: ca.certPem, caKey, serverCert: serving.cert, serverKey: serving.key, adminCert: admin.cert, adminKey: admin.key,
+    kubeletClientCert: kubeletClient.cert, kubeletClientKey: kubeletClient.key,
+  };
 }
 
 /**
@@ -93,6 +111,17 @@ export async function ensurePki(tlsDir: string, opts: PkiOptions): Promise<Pki> 
 export async function issueClientCertificate(pki: Pki, commonName: string, organizations: string[], days = LEAF_DAYS): Promise<CertKeyPair> {
   const ca = await loadSigningCa(pki.caCert, pki.caKey);
   return signLeaf(ca, { commonName, organizations, usage: 'client', days });
+}
+
+/**
+ * Issues a kubelet serving certificate for node `nodeName` (CN `system:node:<name>`, O
+ * `system:nodes`, as kubelet serving CSRs name it) valid for the node name and `ips`, signed by
+ * the cluster CA. Nothing is written to disk.
+ */
+export async function issueKubeletServingCertificate(pki: Pki, nodeName: string, ips: string[], days = LEAF_DAYS): Promise<CertKeyPair> {
+  const ca = await loadSigningCa(pki.caCert, pki.caKey);
+  const dnsNames = [...new Set([nodeName.toLowerCase(), 'localhost'])];
+  return signLeaf(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'server', dnsNames, ips: [...new Set(ips)], days });
 }
 
 /** The serving certificate's SANs: the defaults plus the caller's names, deduplicated, each in the right list. */

@@ -6,6 +6,10 @@ import type { ResourceStore } from '../registry/resource-store.ts';
 import type { WatchCache } from '../watch-cache.ts';
 import type { UserInfo } from '../authn/authenticate.ts';
 import type { ApiMetrics } from '../metrics.ts';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { KubeletTransport } from '../proxy/kubelet-location.ts';
+import type { ServiceAccountTokens } from '../authn/service-account-token.ts';
 
 /** What every resource handler gets: the parsed request, its resource, and the server's parts. */
 export interface HandlerContext {
@@ -21,8 +25,26 @@ export interface HandlerContext {
   cache: WatchCache;
   user?: UserInfo;
   metrics?: ApiMetrics;
+  /** Issues service account tokens (serviceaccounts/token), when the server has a signing key. */
+  serviceAccountTokens?: ServiceAccountTokens;
   /** Response headers to add (Warning headers from field validation). */
   warnings: string[];
+  /** Credentials towards kubelets (pods/log); absent when the server has none. */
+  kubelet?: KubeletTransport;
+}
+
+/** What an upgrade (websocket or SPDY) handler gets: the raw connection instead of a response. */
+export interface UpgradeContext {
+  req: IncomingMessage;
+  socket: Duplex;
+  /** Bytes the client sent after the request head. */
+  head: Buffer;
+  query: URLSearchParams;
+  request: ResourceRequestInfo;
+  info: ResourceInfo;
+  stores: StoreLookup;
+  user?: UserInfo;
+  kubelet?: KubeletTransport;
 }
 
 export interface StoreLookup {

@@ -14,14 +14,14 @@ export const CNI_CONFLIST_FILE = '10-skiff.conflist';
  * from the sandbox's port mappings). Loopback is set up by containerd itself, as in k3s.
  * `ipamDataDir` overrides where host-local records leased IPs.
  */
-export function buildCniConflist(podCIDR: string, ipamDataDir?: string): object {
+export function buildCniConflist(podCIDR: string, ipamDataDir?: string, bridge = CNI_BRIDGE): object {
   return {
     cniVersion: '1.0.0',
     name: CNI_NETWORK_NAME,
     plugins: [
       {
         type: 'bridge',
-        bridge: CNI_BRIDGE,
+        bridge,
         isGateway: true,
         ipMasq: true,
         hairpinMode: true,
@@ -38,10 +38,10 @@ export function buildCniConflist(podCIDR: string, ipamDataDir?: string): object 
   };
 }
 
-/** Writes the conflist into `confDir` (created if needed); returns the file path. */
-export function writeCniConfig(confDir: string, podCIDR: string, ipamDataDir?: string): string {
+/** Writes the conflist into `confDir` (created if needed); returns the file path. `bridge` names the host bridge. */
+export function writeCniConfig(confDir: string, podCIDR: string, ipamDataDir?: string, bridge = CNI_BRIDGE): string {
   mkdirSync(confDir, { recursive: true });
   const path = join(confDir, CNI_CONFLIST_FILE);
-  writeFileSync(path, `${JSON.stringify(buildCniConflist(podCIDR, ipamDataDir), null, 2)}\n`);
+  writeFileSync(path, `${JSON.stringify(buildCniConflist(podCIDR, ipamDataDir, bridge), null, 2)}\n`);
   return path;
 }

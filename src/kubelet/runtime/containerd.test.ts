@@ -1,29 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CriClient } from '../cri/client.ts';
+import type { CriClient } from '../cri/client.ts';
 import type { ContainerConfig, PodSandboxConfig } from '../cri/types.ts';
-import { buildOfflineImages } from '../images/build.ts';
-import { CNI_BRIDGE, writeCniConfig } from './cni-config.ts';
-import { CONTAINERD_BIN, containerdPaths, startContainerd, type RunningContainerd } from './containerd.ts';
-import { deleteLink, linkExists, removeIptablesRulesMatching, unmountUnder } from './host-cleanup.ts';
+import { containerdPaths } from './containerd.ts';
+import { SKIP_CONTAINERD_TESTS, startTestContainerd, type TestContainerd } from './test-containerd.ts';
 
 // Real containerd + runc + CNI end to end. Needs root and the Debian packages from
 // scripts/setup.sh; only SKIFF_SKIP_CONTAINERD_TESTS=1 opts out (CI does not set it).
-const skip = process.env.SKIFF_SKIP_CONTAINERD_TESTS === '1';
+const skip = SKIP_CONTAINERD_TESTS;
 const POD_CIDR = '10.244.77.0/24';
 const CIDR_PREFIX = '10.244.77.';
-
-function requireHost(): void {
-  assert.equal(process.getuid?.(), 0, 'containerd tests need root (or set SKIFF_SKIP_CONTAINERD_TESTS=1)');
-  for (const bin of [CONTAINERD_BIN, '/usr/bin/ctr', '/usr/sbin/runc', '/usr/lib/cni/bridge', '/bin/busybox']) {
-    assert.ok(existsSync(bin), `${bin} is missing: run scripts/setup.sh (or set SKIFF_SKIP_CONTAINERD_TESTS=1)`);
-  }
-}
 
 function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -50,31 +39,16 @@ async function retry<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
 
 describe('containerd over CRI', { skip }, () => {
   let agentDir = '';
-  let containerd: RunningContainerd | undefined;
   let client: CriClient | undefined;
-  let bridgeExisted = true;
+  let host: TestContainerd | undefined;
 
   before(async () => {
-    requireHost();
-    bridgeExisted = linkExists(CNI_BRIDGE);
-    agentDir = mkdtempSync(join(tmpdir(), 'skiff-containerd-test-'));
-    writeCniConfig(containerdPaths(agentDir).cniConfDir, POD_CIDR, join(agentDir, 'cni', 'networks'));
-    containerd = await startContainerd(agentDir);
-    for (const image of buildOfflineImages(join(agentDir, 'images'))) {
-      execFileSync('ctr', ['--address', containerd.socket, '-n', 'k8s.io', 'images', 'import', image.path], { stdio: 'pipe' });
-    }
-    client = new CriClient(containerd.socket, { timeoutMs: 60_000 });
+    host = await startTestContainerd('containerd-test', POD_CIDR);
+    ({ agentDir, client } = host);
   });
 
   after(async () => {
-    client?.close();
-    await containerd?.stop();
-    if (agentDir) {
-      unmountUnder(agentDir);
-      rmSync(agentDir, { recursive: true, force: true });
-    }
-    if (!bridgeExisted) deleteLink(CNI_BRIDGE);
-    removeIptablesRulesMatching(CIDR_PREFIX);
+    await host?.cleanup();
   });
 
   test('writes a version 2 config with skiff paths, pause image and cgroupfs runc', () => {

@@ -1,0 +1,219 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { eventually, TestCluster } from './harness.ts';
+
+// Issue 4's acceptance with the real kubectl against `skiff server` and its embedded agent: real
+// containerd, runc and CNI. Needs root and scripts/setup.sh's packages; only
+// SKIFF_SKIP_CONTAINERD_TESTS=1 opts out (CI does not set it).
+const skip = process.env.SKIFF_SKIP_CONTAINERD_TESTS === '1';
+const CLUSTER_CIDR = '10.77.0.0/16';
+
+function requireHost(): void {
+  assert.equal(process.getuid?.(), 0, 'kubelet e2e tests need root (or set SKIFF_SKIP_CONTAINERD_TESTS=1)');
+  for (const bin of ['/usr/bin/containerd', '/usr/sbin/runc', '/usr/lib/cni/bridge', '/bin/busybox']) {
+    assert.ok(existsSync(bin), `${bin} is missing: run scripts/setup.sh (or set SKIFF_SKIP_CONTAINERD_TESTS=1)`);
+  }
+}
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+type Json = Record<string, any>;
+
+/** Network namespaces containerd's CNI setup pins under /var/run/netns (cni-<uuid>). */
+function listNetns(): string[] {
+  return existsSync('/var/run/netns') ? readdirSync('/var/run/netns') : [];
+}
+
+describe('kubelet with real containers (skiff server + embedded agent)', { skip }, () => {
+  let cluster: TestCluster;
+  const pod = (name: string): Json => JSON.parse(cluster.ok(['get', 'pod', name, '-o', 'json']));
+  const ctr = (...args: string[]): string =>
+    execFileSync('ctr', ['--address', join(cluster.dataDir, 'agent', 'containerd', 'containerd.sock'), '-n', 'k8s.io', ...args], { encoding: 'utf8' });
+  const waitPhase = (name: string, ready = true): Promise<Json> => eventually(`pod ${name} Running${ready ? ' and Ready' : ''}`, () => {
+    const p = pod(name);
+    const isReady = p.status?.conditions?.find((c: Json) => c.type === 'Ready')?.status === 'True';
+    return p.status?.phase === 'Running' && (!ready || isReady) ? p : undefined;
+  }, 90_000);
+
+  before(async () => {
+    requireHost();
+    cluster = await TestCluster.start('sqlite', [], { bridge: 'skiffe2e0', clusterCIDR: CLUSTER_CIDR });
+    await eventually('the node to be Ready', () => cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}']).stdout === 'True', 90_000);
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('the node registers with host capacity, a pod CIDR and a Lease', () => {
+    const node = JSON.parse(cluster.ok(['get', 'nodes', '-o', 'json'])).items[0];
+    assert.match(node.spec.podCIDR, /^10\.77\.\d+\.0\/24$/);
+    assert.ok(Number(node.status.capacity.cpu) >= 1);
+    assert.match(node.status.capacity.memory, /^\d+Ki$/);
+    assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//);
+    assert.equal(node.metadata.labels['node-role.kubernetes.io/control-plane'], 'true');
+    const lease = JSON.parse(cluster.ok(['get', 'lease', '-n', 'kube-node-lease', node.metadata.name, '-o', 'json']));
+    assert.equal(lease.spec.holderIdentity, node.metadata.name);
+  });
+
+  test("the seeds' nginx Pod runs with a pod IP and answers HTTP from the host", async () => {
+    cluster.ok(['apply', '-f', '-'], [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: nginx, labels: {app: nginx}}',
+      'spec:', '  containers:', '  - name: nginx', '    image: nginx:1.27', '    ports: [{containerPort: 80}]',
+    ].join('\n'));
+    const p = await waitPhase('nginx');
+    assert.match(p.status.podIP, /^10\.77\./);
+    assert.match(p.status.containerStatuses[0].containerID, /^containerd:\/\//);
+    assert.equal(p.status.qosClass, 'BestEffort');
+    const body = await eventually('HTTP from the pod', async () => httpGet(`http://${p.status.podIP}/`) as never, 10_000);
+    assert.match(await body, /Welcome to nginx!/);
+  });
+
+  test('an init container runs to completion before the app container starts', async () => {
+    cluster.ok(['apply', '-f', '-'], [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: init-demo}',
+      'spec:',
+      '  initContainers: [{name: init, image: busybox:1.36, command: [sh, -c, "sleep 1"]}]',
+      '  containers: [{name: main, image: busybox:1.36, command: [sleep, "3600"]}]',
+    ].join('\n'));
+    const p = await waitPhase('init-demo');
+    const init = p.status.initContainerStatuses[0].state.terminated;
+    assert.equal(init.reason, 'Completed');
+    assert.equal(init.exitCode, 0);
+    assert.ok(Date.parse(init.finishedAt) <= Date.parse(p.status.containerStatuses[0].state.running.startedAt));
+    assert.equal(p.status.conditions.find((c: Json) => c.type === 'Initialized').status, 'True');
+  });
+
+  test('a failing liveness probe restarts the container; a failing readiness probe keeps the pod un-Ready', async () => {
+    cluster.ok(['apply', '-f', '-'], [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: liveness}',
+      'spec:', '  terminationGracePeriodSeconds: 2', '  containers:', '  - name: main', '    image: busybox:1.36',
+      '    command: [sh, -c, "touch /tmp/healthy; sleep 3; rm /tmp/healthy; sleep 3600"]',
+      '    livenessProbe: {exec: {command: [cat, /tmp/healthy]}, periodSeconds: 1, failureThreshold: 2}',
+      '---',
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: unready}',
+      'spec:', '  containers:', '  - name: main', '    image: busybox:1.36', '    command: [sleep, "3600"]',
+      '    readinessProbe: {exec: {command: ["false"]}, periodSeconds: 1}',
+    ].join('\n'));
+    const restarted = await eventually('a liveness restart', () => {
+      const s = pod('liveness').status?.containerStatuses?.[0];
+      return s?.restartCount >= 1 ? s : undefined;
+    }, 60_000);
+    assert.equal(restarted.lastState.terminated.exitCode, 137);
+    const events = cluster.ok(['get', 'events', '--field-selector', 'involvedObject.name=liveness', '-o', 'jsonpath={.items[*].message}']);
+    assert.match(events, /Container main failed liveness probe, will be restarted/);
+    const unready = await waitPhase('unready', false);
+    await new Promise((r) => setTimeout(r, 3000));
+    const later = pod('unready');
+    assert.equal(later.status.phase, 'Running');
+    assert.equal(later.status.conditions.find((c: Json) => c.type === 'Ready').status, 'False');
+    assert.equal(later.status.containerStatuses[0].ready, false);
+    assert.equal(unready.status.containerStatuses[0].restartCount, 0);
+  });
+
+  test('a container over its memory limit is OOMKilled', async () => {
+    cluster.ok(['apply', '-f', '-'], [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: oom}',
+      'spec:', '  restartPolicy: Never', '  containers:', '  - name: main', '    image: busybox:1.36',
+      '    command: [sh, -c, "x=a; while true; do x=$x$x; done"]', '    resources: {limits: {memory: 20Mi}}',
+    ].join('\n'));
+    const terminated = await eventually('the OOM kill', () => pod('oom').status?.containerStatuses?.[0]?.state?.terminated, 60_000);
+    assert.equal(terminated.reason, 'OOMKilled');
+    assert.equal(terminated.exitCode, 137);
+    assert.equal(pod('oom').status.phase, 'Failed');
+  });
+
+  test('deleting a pod runs preStop, ends within its grace period and leaves no container, mount or netns', async () => {
+    const netnsBefore = new Set(listNetns());
+    cluster.ok(['apply', '-f', '-'], [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: graceful}',
+      'spec:', '  terminationGracePeriodSeconds: 10', '  containers:', '  - name: main', '    image: busybox:1.36',
+      '    command: [sh, -c, "trap \'exit 0\' TERM; while true; do sleep 1; done"]',
+      '    lifecycle: {preStop: {exec: {command: [sleep, "3"]}}}',
+    ].join('\n'));
+    const p = await waitPhase('graceful');
+    const uid = p.metadata.uid;
+    const containerId = p.status.containerStatuses[0].containerID.replace('containerd://', '');
+    assert.ok(ctr('containers', 'ls', '-q').includes(containerId));
+    const started = Date.now();
+    cluster.ok(['delete', 'pod', 'graceful', '--wait=true']);
+    const took = Date.now() - started;
+    assert.ok(took >= 3000, `deletion took ${took} ms: the 3 s preStop hook did not run first`);
+    assert.ok(took < 10_000 + 3000, `deletion took ${took} ms, beyond the 10 s grace period`);
+    await eventually('the containers to be removed', () => !ctr('containers', 'ls', '-q').includes(containerId));
+    assert.ok(!readFileSync('/proc/self/mounts', 'utf8').includes(containerId), 'a mount of the container is left');
+    const sandboxes = ctr('containers', 'ls', `labels."io.kubernetes.pod.uid"==${uid}`, '-q').trim();
+    assert.equal(sandboxes, '', 'the pod sandbox is left');
+    assert.deepEqual(listNetns().filter((n) => !netnsBefore.has(n)), [], 'the pod network namespace is left');
+  });
+
+  test('a Deployment of 10 replicas runs and survives a container kill', async () => {
+    cluster.ok(['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=10']);
+    cluster.ok(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+    const pods = JSON.parse(cluster.ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items as Json[];
+    assert.equal(pods.length, 10);
+    assert.ok(pods.every((p) => p.status.phase === 'Running' && /^10\.77\./.test(p.status.podIP)));
+    assert.equal(new Set(pods.map((p) => p.status.podIP)).size, 10, 'every pod has its own IP');
+    const victim = pods[0];
+    const containerId = victim.status.containerStatuses[0].containerID.replace('containerd://', '');
+    ctr('task', 'kill', '-s', 'KILL', containerId);
+    const status = await eventually('the killed container to restart', () => {
+      const s = pod(victim.metadata.name).status.containerStatuses[0];
+      return s.restartCount >= 1 && s.state.running ? s : undefined;
+    });
+    assert.equal(status.lastState.terminated.exitCode, 137);
+    cluster.ok(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    assert.match(cluster.ok(['get', 'deployment', 'web', '-o', 'jsonpath={.status.availableReplicas}']), /^10$/);
+  });
+
+  test('a static pod from the manifest folder runs and appears as a mirror pod; removing the manifest removes both', async () => {
+    const nodeName = cluster.ok(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']);
+    const manifest = join(cluster.dataDir, 'agent', 'pod-manifests', 'static-web.yaml');
+    writeFileSync(manifest, 'apiVersion: v1\nkind: Pod\nmetadata: {name: static-web, namespace: kube-system}\nspec:\n  containers: [{name: web, image: nginx:1.27}]\n');
+    const name = `static-web-${nodeName}`;
+    const mirror = await eventually('the mirror pod Running', () => {
+      const r = cluster.kubectl(['get', 'pod', '-n', 'kube-system', name, '-o', 'json']);
+      const p = r.code === 0 ? JSON.parse(r.stdout) : undefined;
+      return p?.status?.phase === 'Running' ? p : undefined;
+    }, 90_000);
+    assert.equal(mirror.metadata.annotations['kubernetes.io/config.source'], 'file');
+    assert.equal(mirror.metadata.annotations['kubernetes.io/config.mirror'], mirror.metadata.annotations['kubernetes.io/config.hash']);
+    assert.equal(mirror.metadata.ownerReferences[0].kind, 'Node');
+    assert.match(await httpGet(`http://${mirror.status.podIP}/`), /Welcome to nginx!/);
+    cluster.ok(['delete', 'pod', '-n', 'kube-system', name]);
+    await eventually('the mirror pod to be recreated', () => cluster.kubectl(['get', 'pod', '-n', 'kube-system', name]).code === 0);
+    const containerId = mirror.status.containerStatuses[0].containerID.replace('containerd://', '');
+    assert.ok(ctr('containers', 'ls', '-q').includes(containerId), 'deleting the mirror pod does not touch the static pod');
+    unlinkSync(manifest);
+    await eventually('the mirror pod to go', () => cluster.kubectl(['get', 'pod', '-n', 'kube-system', name]).code !== 0, 60_000);
+    await eventually('the static pod\'s containers to go', () => !ctr('containers', 'ls', '-q').includes(containerId));
+  });
+
+  test('restarting the server and its agent leaves running pods running, adopted by the new kubelet', async () => {
+    const before = pod('nginx');
+    await cluster.restart();
+    await eventually('the node to be Ready again', () => cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}']).stdout === 'True', 90_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await waitPhase('nginx');
+    assert.equal(after.status.containerStatuses[0].containerID, before.status.containerStatuses[0].containerID);
+    assert.equal(after.status.containerStatuses[0].restartCount, 0);
+    assert.equal(after.status.podIP, before.status.podIP);
+    assert.match(await httpGet(`http://${after.status.podIP}/`), /Welcome to nginx!/);
+  });
+});
