@@ -5,7 +5,9 @@
  * and the rest still run.
  *
  * Knobs for quick runs: SKIFF_BENCH_SECONDS, SKIFF_BENCH_FLOOR_SECONDS, SKIFF_BENCH_PODS,
- * SKIFF_BENCH_WATCHERS, SKIFF_BENCH_ONLY=load,read,watch,pods,rss; SKIFF_BENCH_CPU_PROF=DIR runs
+ * SKIFF_BENCH_WATCHERS, SKIFF_BENCH_ONLY=load,read,watch,pods,rss (also: sched, the scheduler_perf
+ * shapes of scheduler-api.ts, and scale, the 5,000-node / 150,000-pod run of scale.ts, which
+ * takes 15-40 minutes; neither is in the default set); SKIFF_BENCH_CPU_PROF=DIR runs
  * the servers under `node --cpu-prof`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,9 @@ import { WATCH_HEADER, benchWatchLatency, watchRow, type WatchResult } from './w
 import { LIST_PODS_HEADER, benchListPods, listPodsRows, type ListPodsResult } from './list-pods.ts';
 import { benchIdleRss, rssRow, type RssResult } from './idle-rss.ts';
 import { evaluateTargets, targetRows, type TargetCheck } from './targets.ts';
+import { CASES, SCHEDULER_API_HEADER, benchSchedulerApi, schedulerApiRow, type SchedulerApiResult } from './scheduler-api.ts';
+import { benchScale, scaleRows, type ScaleResult } from './scale.ts';
+import { envNumber } from './workload.ts';
 
 /** Everything one `npm run bench` measured. */
 export interface BenchResults {
@@ -28,6 +33,8 @@ export interface BenchResults {
   watch?: WatchResult;
   listPods?: ListPodsResult;
   rss?: RssResult;
+  sched?: SchedulerApiResult[];
+  scale?: ScaleResult;
   targets: TargetCheck[];
   failures: Record<string, string>;
   /** Wall time and the load generator's own CPU time per step: the client shares the 2 cores. */
@@ -76,6 +83,12 @@ export async function runAll(): Promise<BenchResults> {
     rss.pods = listPods.podsCreated;
     rss.rssAfterPodsKiB = listPods.rssAfterPodsKiB;
   }
+  const sched = await step('sched', failures, async () => {
+    const out: SchedulerApiResult[] = [];
+    for (const c of CASES) out.push(await benchSchedulerApi(c));
+    return out;
+  });
+  const scale = await step('scale', failures, () => benchScale(5000, 150_000, 10_000, envNumber('SKIFF_SCALE_MINUTES', 40)));
   const cpu = cpus();
   return {
     date: new Date().toISOString(),
@@ -85,6 +98,8 @@ export async function runAll(): Promise<BenchResults> {
     watch,
     listPods,
     rss,
+    sched,
+    scale,
     targets: evaluateTargets({ load, listPods, rss }),
     failures,
     steps,
@@ -103,6 +118,8 @@ export function markdown(r: BenchResults): string {
     if (r.rss) parts.push(rssRow(r.rss));
     parts.push('');
   }
+  if (r.sched) parts.push('## Scheduler through the API (scheduler_perf shapes)', ...SCHEDULER_API_HEADER, ...r.sched.map(schedulerApiRow), '');
+  if (r.scale) parts.push('## Scale (simulated nodes, pods, a Deployment 0 -> 10,000 -> 0)', ...scaleRows(r.scale), '');
   parts.push('## Targets', ...targetRows(r.targets), '');
   for (const [name, why] of Object.entries(r.failures)) parts.push(`- ${name} failed: ${why.split('\n')[0]}`);
   return parts.join('\n');

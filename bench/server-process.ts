@@ -25,6 +25,10 @@ export interface BenchServerOptions {
   etcdEndpoint?: string;
   /** When set, the server runs under `node --cpu-prof` and writes its profile here on exit. */
   cpuProfDir?: string;
+  /** Components of `skiff server` to keep running (by default only the API server runs). */
+  components?: ('scheduler' | 'controller-manager')[];
+  /** Extra command-line arguments of `skiff server`. */
+  extraArgs?: string[];
 }
 
 /** A running server process. `stop()` is idempotent and removes the data dir. */
@@ -49,7 +53,10 @@ export class BenchServer {
     const port = await freePort();
     const kubeconfig = join(dataDir, 'kubeconfig.yaml');
     const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-    const args = [...nodeArgs, 'bin/skiff.js', 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent', '--disable-scheduler', '--disable-controller-manager'];
+    const args = [...nodeArgs, 'bin/skiff.js', 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent'];
+    if (!options.components?.includes('scheduler')) args.push('--disable-scheduler');
+    if (!options.components?.includes('controller-manager')) args.push('--disable-controller-manager');
+    args.push(...(options.extraArgs ?? []));
     if (options.etcdEndpoint) args.push('--datastore-endpoint', options.etcdEndpoint);
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new BenchServer(child, dataDir, port, kubeconfig);
@@ -129,6 +136,18 @@ function readyz(port: number): Promise<boolean> {
     req.on('timeout', () => req.destroy());
     req.end();
   });
+}
+
+/** User + system CPU seconds process `pid` has used so far (from /proc/PID/stat); NaN if unreadable. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in clock ticks (100/s on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** VmRSS of process `pid` in KiB, read from /proc (Linux); NaN if it cannot be read. */

@@ -3,12 +3,8 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { issueClientCertificate, type Pki } from '../apiserver/authn/pki.ts';
 import { RestClient } from '../client/rest-client.ts';
-import { allControllers } from '../controllers/index.ts';
-import { runControllers } from '../machinery/controller.ts';
-import { ApiEventRecorder } from '../machinery/event-recorder.ts';
-import { SharedInformerFactory } from '../machinery/informer-factory.ts';
-import { LeaderElector } from '../machinery/leader-election.ts';
-import { startScheduler } from './scheduler.ts';
+import { startComponentThread } from './component-thread.ts';
+import { runComponent, type ComponentSpec } from './components.ts';
 
 export interface ControlPlaneOptions {
   /** The API server's URL as the components reach it (loopback). */
@@ -18,55 +14,48 @@ export interface ControlPlaneOptions {
   disableControllerManager?: boolean;
   /** Pod network the node IPAM controller splits into per-node ranges. */
   clusterCIDR?: string;
+  /**
+   * Run the scheduler and the controller manager each in its own worker thread (default true):
+   * Node has one event loop per thread, so in-process they would share the API server's loop and
+   * one core; in threads they use the machine's other cores and never delay a request.
+   */
+  threads?: boolean;
   log: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
 /**
- * A client for one component, authenticated with its own certificate (CN = the component's
- * Kubernetes user name) and named in User-Agent, so field managers and events say who wrote.
+ * Credentials for one component: its own client certificate (CN = the component's Kubernetes user
+ * name) and a User-Agent naming it, so field managers and events say who wrote.
  */
-async function componentClient(opts: ControlPlaneOptions, user: string, agent: string): Promise<RestClient> {
+async function componentSpec(opts: ControlPlaneOptions, component: ComponentSpec['component'], user: string, agent: string, identity: string): Promise<ComponentSpec> {
   const { cert, key } = await issueClientCertificate(opts.pki, user, [], 365);
-  return new RestClient({ server: opts.server, ca: opts.pki.caCert, cert, key, userAgent: `${agent}/0.1.0` });
+  return { component, server: opts.server, ca: opts.pki.caCert, cert, key, userAgent: `${agent}/0.1.0`, identity, caPem: opts.pki.caCert, clusterCIDR: opts.clusterCIDR };
 }
 
 /**
  * Starts kube-scheduler's and kube-controller-manager's equivalents next to the API server, each
  * talking to it over HTTPS like any client (components meet only at the API) and each
- * leader-elected through its Lease, so several servers on one etcd run one of each.
+ * leader-elected through its Lease, so several servers on one etcd run one of each. Resolves
+ * with a function that stops them.
  */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<() => Promise<void>> {
+  const identity = `${hostname()}_${randomUUID()}`;
+  const specs: ComponentSpec[] = [];
+  if (!opts.disableScheduler) specs.push(await componentSpec(opts, 'scheduler', 'system:kube-scheduler', 'skiff-scheduler', identity));
+  if (!opts.disableControllerManager) specs.push(await componentSpec(opts, 'controller-manager', 'system:kube-controller-manager', 'skiff-controller-manager', identity));
+  if (opts.threads ?? true) {
+    const threads = specs.map((spec) => startComponentThread(spec, opts.log));
+    return async () => {
+      await Promise.allSettled(threads.map((t) => t.stop()));
+    };
+  }
   const abort = new AbortController();
   // Every informer and controller listens on the same stop signal: dozens of listeners are expected.
   setMaxListeners(0, abort.signal);
-  const running: Promise<unknown>[] = [];
-  const identity = `${hostname()}_${randomUUID()}`;
-  if (!opts.disableScheduler) {
-    const client = await componentClient(opts, 'system:kube-scheduler', 'skiff-scheduler');
-    const factory = new SharedInformerFactory(client);
-    const { done } = await startScheduler(client, factory, abort.signal, { log: opts.log });
-    running.push(done.finally(() => factory.shutdown()));
-  }
-  if (!opts.disableControllerManager) {
-    const client = await componentClient(opts, 'system:kube-controller-manager', 'skiff-controller-manager');
-    const elector = new LeaderElector({
-      client,
-      name: 'kube-controller-manager',
-      identity,
-      onStartedLeading: async (signal) => {
-        setMaxListeners(0, signal);
-        const factory = new SharedInformerFactory(client);
-        const recorder = new ApiEventRecorder(client, { component: 'skiff-controller-manager', host: hostname() }, opts.log);
-        try {
-          await runControllers(allControllers({ caPem: opts.pki.caCert, clusterCIDR: opts.clusterCIDR }), { factory, recorder, log: opts.log }, signal);
-        } finally {
-          factory.shutdown();
-        }
-      },
-      onStoppedLeading: () => opts.log('controller-manager lost its lease'),
-    });
-    running.push(elector.run(abort.signal).catch((err) => opts.log('controller-manager failed', { error: String(err) })));
-  }
+  const running = specs.map((spec) => {
+    const client = new RestClient({ server: spec.server, ca: spec.ca, cert: spec.cert, key: spec.key, userAgent: spec.userAgent });
+    return runComponent(spec, client, abort.signal, opts.log).catch((err) => opts.log(`${spec.component} failed`, { error: err instanceof Error ? err.stack : String(err) }));
+  });
   return async () => {
     abort.abort();
     await Promise.allSettled(running);

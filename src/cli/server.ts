@@ -33,6 +33,8 @@ export interface ServerFlags {
   disableAgent?: boolean;
   disableScheduler?: boolean;
   disableControllerManager?: boolean;
+  /** Run the scheduler and controller manager on the API server's thread rather than in worker threads. */
+  controlPlaneInProcess?: boolean;
   clusterCidr?: string;
   nodeName?: string;
   nodeIp?: string;
@@ -97,6 +99,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
     pki,
     disableScheduler: flags.disableScheduler,
     disableControllerManager: flags.disableControllerManager,
+    threads: !flags.controlPlaneInProcess,
     clusterCIDR: flags.clusterCidr,
     log: (msg, extra) => log.warn(extra ?? {}, msg),
   });
@@ -153,6 +156,7 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-agent', 'do not run a node agent in this process')
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--disable-controller-manager', 'do not run the controllers')
+    .option('--control-plane-in-process', 'run the scheduler and controllers on the API server thread (default: one worker thread each)')
     .option('--cluster-cidr <cidr>', 'pod network, a /24 per node', '10.42.0.0/16')
     .option('--node-name <name>', 'name of the embedded agent\'s node (default: the host name)')
     .option('--node-ip <ip>', 'IP address the node advertises (default: first non-loopback IPv4)')

@@ -17,6 +17,8 @@ export interface FakeAction {
   name?: string;
   object?: KubeObject;
   patch?: unknown;
+  /** For list: the resourceVersion and limit asked for. */
+  list?: { resourceVersion?: string; limit?: number };
 }
 
 interface Watcher {
@@ -61,7 +63,7 @@ export class FakeClient implements KubeClient {
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    this.record({ verb: 'list', resource: ref.resource, namespace: opts.namespace });
+    this.record({ verb: 'list', resource: ref.resource, namespace: opts.namespace, list: { resourceVersion: opts.resourceVersion, limit: opts.limit } });
     const items = [...this.objects.entries()]
       .filter(([key, obj]) => key.startsWith(`${refId(ref)}|`) && (!opts.namespace || obj.metadata.namespace === opts.namespace) && selects(opts.labelSelector, obj))
       .map(([, obj]) => cloneJson(obj) as T);

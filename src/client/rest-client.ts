@@ -145,12 +145,24 @@ export class RestClient implements KubeClient {
     return watch;
   }
 
-  /** Sends one request and reads the whole response; a status of 400 or more is thrown as StatusError. */
+  /**
+   * Sends one request and reads the whole response; a status of 300 or more is thrown as
+   * StatusError. A failure before any answer on a session that was already in use is retried once
+   * on a fresh session when the request cannot have been processed (GET, or a refused stream).
+   */
   async request(req: RawRequest): Promise<RawResponse> {
-    const { stream, status, headers } = await this.open(req);
-    const body = await readAll(stream, req.signal);
-    if (status >= 400) throw statusErrorFromResponse(status, body);
-    return { status, headers, body };
+    for (let attempt = 0; ; attempt++) {
+      const reused = this.session !== undefined;
+      let answered = false;
+      try {
+        const res = await this.exchange(req, () => (answered = true));
+        if (res.status >= 300) throw statusErrorFromResponse(res.status, res.body);
+        return res;
+      } catch (err) {
+        if (answered || attempt > 0 || !reused || !retriable(err, req.method)) throw err;
+        this.dropSession();
+      }
+    }
   }
 
   private async json<T>(req: RawRequest): Promise<T> {
@@ -182,7 +194,47 @@ export class RestClient implements KubeClient {
     }
   }
 
-  private openOnce(req: RawRequest): Promise<{ stream: ClientHttp2Stream; status: number; headers: IncomingHttpHeaders }> {
+  /**
+   * One unary request: sends it and reads the whole response in a single pass (one promise, one
+   * set of listeners: unary calls are the scheduler's and controllers' hottest path).
+   * `onAnswer` runs when the response headers arrive.
+   */
+  private exchange(req: RawRequest, onAnswer: () => void): Promise<RawResponse> {
+    const stream = this.send(req);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let status = 0;
+      let headers: IncomingHttpHeaders = {};
+      const chunks: Buffer[] = [];
+      const settle = (err: Error | undefined): void => {
+        if (settled) return;
+        settled = true;
+        req.signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve({ status, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+      };
+      const onAbort = (): void => {
+        closeStream(stream);
+        settle(req.signal!.reason ?? new Error('aborted'));
+      };
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      stream.once('response', (h) => {
+        status = Number(h[':status']);
+        headers = h;
+        onAnswer();
+      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.once('end', () => settle(status ? undefined : new Error('stream ended before a response')));
+      stream.once('error', (err) => settle(err));
+      // Only a stream that closes before 'end' is a failure; build that Error (a stack trace) only then.
+      stream.once('close', () => {
+        if (!settled) settle(new Error(`stream closed before the response ended (code ${stream.rstCode})`));
+      });
+    });
+  }
+
+  /** Opens the request's stream on the session and sends its headers and body. */
+  private send(req: RawRequest): ClientHttp2Stream {
     req.signal?.throwIfAborted();
     const session = this.ensureSession();
     const body = encodeBody(req.body);
@@ -200,15 +252,24 @@ export class RestClient implements KubeClient {
     if (body !== undefined) stream.end(body);
     const timeoutMs = req.timeoutMs ?? this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (timeoutMs > 0) stream.setTimeout(timeoutMs, () => stream.destroy(new Error(`request ${req.method} ${req.path} timed out after ${timeoutMs} ms`)));
+    return stream;
+  }
+
+  private openOnce(req: RawRequest): Promise<{ stream: ClientHttp2Stream; status: number; headers: IncomingHttpHeaders }> {
+    const stream = this.send(req);
     return new Promise((resolve, reject) => {
+      let answered = false;
       const onAbort = (): void => {
         closeStream(stream);
         reject(req.signal!.reason ?? new Error('aborted'));
       };
       req.signal?.addEventListener('abort', onAbort, { once: true });
       stream.once('error', reject);
-      stream.once('close', () => reject(new Error(`stream closed before a response (code ${stream.rstCode})`)));
+      stream.once('close', () => {
+        if (!answered) reject(new Error(`stream closed before a response (code ${stream.rstCode})`));
+      });
       stream.once('response', (h) => {
+        answered = true;
         req.signal?.removeEventListener('abort', onAbort);
         resolve({ stream, status: Number(h[':status']), headers: h });
       });
@@ -280,12 +341,16 @@ function readAll(stream: ClientHttp2Stream, signal?: AbortSignal): Promise<Buffe
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let ended = false;
     stream.once('end', () => {
+      ended = true;
       signal?.removeEventListener('abort', onAbort);
       resolve(Buffer.concat(chunks));
     });
     stream.once('error', reject);
-    stream.once('close', () => reject(new Error(`stream closed before the response ended (code ${stream.rstCode})`)));
+    stream.once('close', () => {
+      if (!ended) reject(new Error(`stream closed before the response ended (code ${stream.rstCode})`));
+    });
   });
 }
 

@@ -12,6 +12,11 @@ export type EventType = 'Normal' | 'Warning';
  */
 export interface EventRecorder {
   event(object: KubeObject, type: EventType, reason: string, message: string): void;
+  /**
+   * A hint that the component is in a burst of the writes it exists for (the scheduler binding a
+   * backlog): event writes then trickle, one at a time, and catch up once it is no longer busy.
+   */
+  setBusy?(busy: boolean): void;
 }
 
 /** Who emits the events: core/v1 `source` (and reportingController/reportingInstance). */
@@ -38,6 +43,14 @@ const EVENTS = findResource('', 'v1', 'events')!;
 /** client-go's correlator remembers this many distinct events (its LRU cache size). */
 const CACHE_SIZE = 4096;
 
+/** How event writes share the API with the component's real work. */
+export interface EventWriteOptions {
+  /** Event writes in flight at most (default 16; each waits for a storage commit, so a few in flight keep up with bursts). */
+  maxInFlight?: number;
+  /** Events waiting to be written at most (default 10,000); beyond that new events are dropped, as client-go's broadcaster drops when its queue is full. */
+  maxQueued?: number;
+}
+
 interface Seen {
   name: string;
   namespace: string;
@@ -52,22 +65,46 @@ interface Seen {
  * last timestamp now. An identical event (same object, type, reason, message and source) seen again
  * bumps `count` and `lastTimestamp` of the existing Event with a patch instead of creating a new
  * one, the event correlator's dedupe (its similar-event aggregation and spam filter are left out).
+ * Writes go through a small bounded queue: events are best effort and must not crowd out the
+ * writes the component exists for (a burst of 10,000 bindings would otherwise send 10,000 event
+ * creates at once); like client-go's broadcaster, events beyond the queue's bound are dropped.
  */
 export class ApiEventRecorder implements EventRecorder {
   private readonly seen = new Map<string, Seen>();
   private readonly pending = new Set<Promise<void>>();
   private sequence = 0;
+  private readonly queue: (() => void)[] = [];
+  private inFlight = 0;
+  private busy = false;
+  private dropped = 0;
+  private readonly maxInFlight: number;
+  private readonly maxQueued: number;
 
   constructor(
     private readonly client: KubeClient,
     private readonly source: EventSource,
     private readonly log?: (msg: string, extra?: Record<string, unknown>) => void,
-  ) {}
+    options: EventWriteOptions = {},
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 16;
+    this.maxQueued = options.maxQueued ?? 10_000;
+  }
+
+  /** Events dropped so far because the queue was full. */
+  get droppedEvents(): number {
+    return this.dropped;
+  }
 
   event(object: KubeObject, type: EventType, reason: string, message: string): void {
+    if (this.pending.size >= this.maxQueued) {
+      // Log the first drop and then every 1,000th, so an overload does not flood the log as well.
+      if (this.dropped++ % 1000 === 0) this.log?.('dropping events: too many waiting to be written', { dropped: this.dropped, reason, object: `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}` });
+      return;
+    }
     const meta = object.metadata ?? {};
     const involvedObject = { kind: object.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: object.apiVersion, resourceVersion: meta.resourceVersion };
-    const key = JSON.stringify([this.source.component, this.source.host, involvedObject.kind, involvedObject.namespace, involvedObject.name, involvedObject.uid, involvedObject.apiVersion, type, reason, message]);
+    // NUL cannot occur in any of these fields, so joining with it keeps distinct events distinct.
+    const key = [this.source.component, this.source.host, involvedObject.kind, involvedObject.namespace, involvedObject.name, involvedObject.uid, involvedObject.apiVersion, type, reason, message].join('\u0000');
     const now = nowTimestamp();
     let entry = this.seen.get(key);
     if (entry) {
@@ -94,15 +131,43 @@ export class ApiEventRecorder implements EventRecorder {
       reportingInstance: this.source.host ?? '',
     };
     // Writes for one event key are chained, so a bump never races the create it bumps.
-    const write = entry.chain.then(() => this.write(event));
+    const write = entry.chain.then(() => this.slot(() => this.write(event)));
     entry.chain = write;
     this.pending.add(write);
     void write.finally(() => this.pending.delete(write));
   }
 
-  /** Resolves once every event recorded so far has been written (or failed). */
+  /** Resolves once every event recorded so far has been written (or failed); ends a busy period. */
   async flush(): Promise<void> {
+    this.setBusy(false);
     while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** While busy, at most one event write is in flight (the queue still drains, slowly). */
+  setBusy(busy: boolean): void {
+    this.busy = busy;
+    while (this.queue.length && this.inFlight < this.limit()) {
+      this.inFlight++;
+      this.queue.shift()!();
+    }
+  }
+
+  private limit(): number {
+    return this.busy ? 1 : this.maxInFlight;
+  }
+
+  /** Runs `fn` once fewer than the current limit of writes are outstanding (FIFO). */
+  private async slot(fn: () => Promise<void>): Promise<void> {
+    // A finishing write hands its slot straight to the next waiter, so the bound holds exactly.
+    if (this.inFlight >= this.limit()) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.inFlight++;
+    try {
+      await fn();
+    } finally {
+      const next = this.inFlight <= this.limit() ? this.queue.shift() : undefined;
+      if (next) next();
+      else this.inFlight--;
+    }
   }
 
   private async write(event: CoreEvent): Promise<void> {

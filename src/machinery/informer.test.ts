@@ -89,7 +89,10 @@ describe('SharedInformer against a fake client', () => {
     client.closeWatches();
     await until(() => seen.includes('add c'), 'relist');
     assert.ok(seen.includes('delete gone (final state unknown)'));
-    assert.equal(client.actions.filter((a) => a.verb === 'list').length, 2);
+    const lists = client.actions.filter((a) => a.verb === 'list');
+    assert.equal(lists.length, 2);
+    // The reflector's relistResourceVersion: "0" (any, from the watch cache) first, a consistent read after a 410.
+    assert.deepEqual(lists.map((a) => a.list?.resourceVersion), ['0', undefined]);
     assert.deepEqual(informer.lister().list().map((o) => o.metadata.name).sort(), ['a', 'b', 'c']);
     await informer.stop();
   });
@@ -138,6 +141,15 @@ describe('client and machinery against a real skiff server', () => {
     assert.ok(page.metadata.continue);
     const rest = await client.list(CM, { namespace: 'kube-public', limit: 2, continue: page.metadata.continue });
     assert.ok(rest.items.length >= 1);
+  });
+
+  test('a list at resourceVersion 0 ignores the limit, as the watch cache does', async () => {
+    for (const n of ['z1', 'z2', 'z3']) await client.create(CM, cm(n, {}, 'kube-node-lease'));
+    const all = await client.list(CM, { namespace: 'kube-node-lease', limit: 1, resourceVersion: '0' });
+    // Every ConfigMap of the namespace (the controller manager adds kube-root-ca.crt to it).
+    assert.deepEqual(all.items.map((i) => i.metadata.name).filter((n) => n!.startsWith('z')).sort(), ['z1', 'z2', 'z3']);
+    assert.ok(all.items.length >= 3);
+    assert.equal(all.metadata.continue, undefined);
   });
 
   test('watch streams events and closes cleanly; an old resourceVersion is a 410', async () => {

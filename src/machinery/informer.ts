@@ -47,8 +47,24 @@ const SHORT_WATCH_MS = 1000;
 /** Deep-freezes a JSON value, so that cached objects cannot be changed by a consumer. */
 export function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  for (const child of Object.values(value)) deepFreeze(child);
-  return Object.freeze(value);
+  freezeTree(value as object);
+  return value;
+}
+
+/** Freezes an object and everything under it; a loop with no per-object allocation (every cached object passes here). */
+function freezeTree(value: object): void {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === 'object' && child !== null && !Object.isFrozen(child)) freezeTree(child);
+    }
+  } else {
+    for (const key in value) {
+      const child: unknown = (value as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null && !Object.isFrozen(child)) freezeTree(child);
+    }
+  }
+  Object.freeze(value);
 }
 
 /**
@@ -67,6 +83,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   private stopped = false;
   private needList = true;
   private lastRV = '';
+  /** The server said lastRV is too old (410): the next list is a consistent read. */
+  private lastRVTooOld = false;
   private watch?: WatchStream<T>;
   private readonly abort = new AbortController();
   private resyncTimer?: NodeJS.Timeout;
@@ -158,6 +176,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
         if (isTooOld(err)) {
           // The server no longer has history back to our resourceVersion: start over with a list.
           this.needList = true;
+          this.lastRVTooOld = true;
           continue;
         }
         // An API error (not a broken connection) may mean our state is bad: relist, as the reflector does.
@@ -170,10 +189,11 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   private async listAndReplace(): Promise<void> {
-    const { items, resourceVersion } = await this.listAll();
+    const { items, resourceVersion } = await this.listAll(this.relistResourceVersion());
     if (this.stopped) return;
     this.replace(items.map((item) => this.normalize(item)));
     this.lastRV = resourceVersion;
+    this.lastRVTooOld = false;
     this.needList = false;
     if (!this.synced) {
       this.synced = true;
@@ -181,16 +201,33 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     }
   }
 
-  /** Lists in pages; if a continue token expires mid-way, falls back to one full list (client-go's pager). */
-  private async listAll(): Promise<{ items: T[]; resourceVersion: string }> {
-    const base = { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, signal: this.abort.signal };
+  /**
+   * The resourceVersion to list at (the reflector's relistResourceVersion): "0" the first time, so
+   * the API server answers from its watch cache; the last one seen on later relists; "" (a
+   * consistent read) after the server said that one is too old.
+   */
+  private relistResourceVersion(): string {
+    if (this.lastRVTooOld) return '';
+    return this.lastRV || '0';
+  }
+
+  /**
+   * Lists in pages; if a continue token expires mid-way, falls back to one full list (client-go's
+   * pager). As the reflector does, a list at a specific resourceVersion asks for no pages, so the
+   * server can answer it from its watch cache; at "0" the server ignores the limit anyway.
+   */
+  private async listAll(resourceVersionToList: string): Promise<{ items: T[]; resourceVersion: string }> {
+    const base = { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, resourceVersion: resourceVersionToList || undefined, signal: this.abort.signal };
+    const paged = resourceVersionToList === '' || resourceVersionToList === '0';
     const items: T[] = [];
     let token: string | undefined;
     let resourceVersion = '';
     do {
       try {
-        const page = await this.client.list<T>(this.ref, { ...base, limit: this.opts.pageSize ?? 500, continue: token });
-        items.push(...page.items);
+        // Later pages carry only the continue token (the API refuses a resourceVersion with it).
+        const page = await this.client.list<T>(this.ref, { ...base, resourceVersion: token ? undefined : base.resourceVersion, limit: paged ? (this.opts.pageSize ?? 500) : undefined, continue: token });
+        // One page may hold every object (a list at "0"): no spread, which would overflow the stack at 150,000 items.
+        for (const item of page.items) items.push(item);
         token = page.metadata.continue || undefined;
         resourceVersion = page.metadata.resourceVersion ?? '';
       } catch (err) {

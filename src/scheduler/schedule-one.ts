@@ -94,7 +94,7 @@ export class ScheduleAlgorithm {
       if (!(err instanceof FitError)) return { kind: 'unschedulable', pod: info, error: err as Error, victims: [], unschedulablePlugins: new Set() };
       return this.handleFitError(state, info, err);
     }
-    this.snapshot.assumePod(info.pod, result.nodeName);
+    this.snapshot.assumePod(info.pod, result.nodeName, info);
     const reserved = this.framework.runReservePluginsReserve(state, info, result.nodeName);
     if (!isSuccess(reserved)) {
       this.framework.runReservePluginsUnreserve(state, info, result.nodeName);

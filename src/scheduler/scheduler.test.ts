@@ -186,4 +186,24 @@ describe('Scheduler', () => {
     await drain(scheduler);
     assert.deepEqual(client.bindings, [{ pod: 'high', node: 'a' }]);
   });
+
+  test('run() marks the event recorder busy while a backlog is bound, and idle once the queue is empty', async () => {
+    const pods = Array.from({ length: 5 }, (_, i) => makePod(`b${i}`, { cpu: '100m' }));
+    const client = new BindingClient();
+    client.seed(NODES, obj(makeNode('a')));
+    for (const p of pods) client.seed(PODS, obj({ ...p, metadata: { ...p.metadata, uid: undefined } }));
+    const factory = new SharedInformerFactory(client);
+    factories.push(factory);
+    const busy: boolean[] = [];
+    const recorder = Object.assign(new FakeRecorder(), { setBusy: (b: boolean) => void busy.push(b) });
+    const scheduler = new Scheduler(client, factory, { recorder });
+    const stop = new AbortController();
+    const running = scheduler.run(stop.signal);
+    await until(() => client.bindings.length === 5, 'all bound');
+    await until(() => busy.at(-1) === false, 'idle again');
+    stop.abort();
+    await running;
+    assert.deepEqual(busy.slice(0, 2), [true, false]);
+    assert.equal(recorder.events.filter((e) => e.startsWith('Normal Scheduled')).length, 5);
+  });
 });

@@ -143,13 +143,14 @@ export class Snapshot {
   /**
    * Assumes a pod onto a node before its binding completes (Cache.AssumePod): its resources count at
    * once, so the next cycle sees them. The caller passes the pod it reserved; spec.nodeName is set on
-   * the stored copy.
+   * the stored copy. `info`, the PodInfo the cycle computed for `pod`, is reused rather than derived again.
    */
-  assumePod(pod: Pod, nodeName: string): void {
+  assumePod(pod: Pod, nodeName: string, info?: PodInfo): void {
     const uid = podUid(pod);
     if (this.podStates.has(uid)) throw new Error(`pod ${uid} is in the cache, so can't be assumed`);
     const bound: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
-    this.place(newPodInfo(bound), nodeName, true);
+    // Binding changes only spec.nodeName, which no derived field depends on.
+    this.place(info && info.pod === pod ? { ...info, pod: bound } : newPodInfo(bound), nodeName, true);
   }
 
   /** The binding call returned; the assumed pod now waits for its bound version to arrive. */

@@ -51,8 +51,10 @@ export function scopePrefix(ctx: HandlerContext): string {
  */
 export async function handleList(ctx: HandlerContext): Promise<void> {
   const predicate = predicateFor(ctx.info, ctx.query);
-  const limit = intParam(ctx.query, 'limit') ?? 0;
   const token = ctx.query.get('continue');
+  // kube-apiserver 1.32 serves resourceVersion=0 from its watch cache, which does not paginate: the
+  // limit is ignored and the whole list comes back at once (client-go's reflector counts on it).
+  const limit = ctx.query.get('resourceVersion') === '0' && !token ? 0 : (intParam(ctx.query, 'limit') ?? 0);
   const page = token ? await pageFromStore(ctx, decodeContinue(token), limit, predicate) : await pageFromCache(ctx, limit, predicate);
   const listMeta: Record<string, unknown> = { resourceVersion: String(page.revision) };
   if (page.continueToken) listMeta.continue = page.continueToken;

@@ -1,42 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type ClientHttp2Session } from 'node:http2';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MemoryStorage } from '../../storage/memory/memory-storage.ts';
-import { ensurePki, type Pki } from '../authn/pki.ts';
-import { ApiServer } from '../server.ts';
-import { ApiMetrics } from '../metrics.ts';
-
-interface Reply {
-  status: number;
-  headers: Record<string, unknown>;
-  json: () => any;
-}
+import { startTestApiServer, type TestApiServer, type TestReply } from '../test-server.ts';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const PDBS = '/apis/policy/v1/namespaces/default/poddisruptionbudgets';
 
 /** The eviction subresource over an in-process API server on the memory store. */
 describe('pods/eviction', () => {
-  let dir: string;
-  let pki: Pki;
-  let server: ApiServer;
-  let session: ClientHttp2Session;
-
-  const call = (method: string, path: string, body?: unknown): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const req = session.request({ ':method': method, ':path': path, 'content-type': 'application/json' });
-      let data = '';
-      let headers: Record<string, unknown> = {};
-      req.on('response', (h) => (headers = h));
-      req.setEncoding('utf8');
-      req.on('data', (d) => (data += d));
-      req.on('end', () => resolve({ status: Number(headers[':status']), headers, json: () => JSON.parse(data) }));
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
-    });
+  let api: TestApiServer;
+  const call = (method: string, path: string, body?: unknown): Promise<TestReply> => api.call(method, path, body);
 
   /** Reads an object and replaces its status through the status subresource. */
   const putStatus = async (path: string, status: unknown): Promise<void> => {
@@ -61,16 +33,10 @@ describe('pods/eviction', () => {
     call('POST', `${PODS}/${pod}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: 'default' }, ...extra });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'skiff-evict-'));
-    pki = await ensurePki(dir, { hostnames: [], ips: [] });
-    server = new ApiServer({ storage: new MemoryStorage(), pki, metrics: new ApiMetrics({ processMetrics: false }) });
-    const port = await server.start(0, '127.0.0.1');
-    session = connect(`https://127.0.0.1:${port}`, { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey });
+    api = await startTestApiServer();
   });
   after(async () => {
-    session?.close();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await api?.stop();
   });
 
   test('refuses with 429 while the budget allows no disruption, then evicts once it does', async () => {

@@ -148,6 +148,31 @@ export class ResourceStore {
     }
   }
 
+  /**
+   * A system write straight to storage, as Kubernetes' registries do with GuaranteedUpdate for
+   * pods/binding (assignPod): no defaulting, validation or managedFields, and no copy of the object.
+   * `mutate` receives the cached (frozen) object and must return a new object that shares the
+   * unchanged parts, never modifying its input. Retries when another writer got there first.
+   */
+  async updateDirect(namespace: string | undefined, name: string, mutate: (current: KubeObject) => KubeObject, options: { dryRun: boolean }): Promise<WriteResult> {
+    for (let attempt = 0; ; attempt++) {
+      await this.cache.sync();
+      const current = this.peek(namespace, name);
+      if (!current) throw notFound(this.info.resource, this.info.group, name);
+      const object = mutate(current.object);
+      if (options.dryRun) return this.result(object, current.revision, false);
+      try {
+        const revision = await this.storage.update(this.key(namespace, name), encode(object), current.revision);
+        return await this.fromCache(namespace, name, revision, { created: false });
+      } catch (err) {
+        if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
+        if (err instanceof RevisionMismatchError) throw conflict(this.info.resource, this.info.group, name, STALE_OBJECT_MESSAGE);
+        if (err instanceof KeyNotFoundError) throw notFound(this.info.resource, this.info.group, name);
+        throw err;
+      }
+    }
+  }
+
   private async write(namespace: string | undefined, name: string, current: CachedObject, proposed: KubeObject, options: WriteOptions): Promise<WriteResult> {
     const old = current.object;
     const object = this.merged(old, proposed, options.subresource);

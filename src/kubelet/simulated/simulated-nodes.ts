@@ -23,7 +23,7 @@ export interface SimulatedNodesOptions {
   /** Lease renewal period (the kubelet's 10 s: a quarter of the 40 s lease duration). */
   leaseIntervalMs?: number;
   leaseDurationSeconds?: number;
-  /** How often the node status is posted when nothing changed (kubelet: nodeStatusReportFrequency). */
+  /** How often the node status is posted when nothing changed (default 5 min, the kubelet's nodeStatusReportFrequency). */
   statusIntervalMs?: number;
   /** Run-to-completion containers exit after this long unless annotated (default 1 s). */
   defaultExitAfterMs?: number;
@@ -49,7 +49,7 @@ interface SimNode {
 /**
  * Hollow nodes for scale tests, like KWOK: registers `count` Nodes that look like real kubelets'
  * (labels, capacity = allocatable, healthy conditions, addresses, nodeInfo), renews a Lease per
- * node in kube-node-lease every 10 s, posts node status every minute and at once when someone
+ * node in kube-node-lease every 10 s, posts node status every 5 minutes and at once when someone
  * else changed it (a node controller marking it Unknown), and runs the pods bound to them
  * through their lifecycle (PodSimulator). One node informer, one pod informer and one timer for
  * all nodes; writes go through a concurrency limit. Pod IPs come from each node's spec.podCIDR
@@ -75,7 +75,9 @@ export class SimulatedNodes {
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? (() => {});
     this.leaseIntervalMs = opts.leaseIntervalMs ?? 10_000;
-    this.statusIntervalMs = opts.statusIntervalMs ?? 60_000;
+    // With leases as heartbeats the kubelet re-posts an unchanged status only every 5 minutes; at
+    // 5,000 nodes a 1-minute period alone would be 83 full Node writes per second.
+    this.statusIntervalMs = opts.statusIntervalMs ?? 300_000;
     this.wheel = new TimerWheel({ now: this.now, manual: opts.manualTimers });
     this.limiter = new ConcurrencyLimiter(opts.maxConcurrentWrites ?? 64);
     this.names = Array.from({ length: opts.count }, (_, i) => `${this.template.namePrefix}${i}`);

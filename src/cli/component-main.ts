@@ -1,0 +1,29 @@
+/**
+ * The body of a component thread (see component-thread.ts): builds the component's client from
+ * the spec it was given, runs the component until the parent says stop, then reports `stopped`
+ * and lets the thread end.
+ */
+import { setMaxListeners } from 'node:events';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RestClient } from '../client/rest-client.ts';
+import type { ThreadMessage } from './component-thread.ts';
+import { runComponent, type ComponentSpec } from './components.ts';
+
+const port = parentPort!;
+const spec = (workerData as { spec: ComponentSpec }).spec;
+const abort = new AbortController();
+setMaxListeners(0, abort.signal);
+const log = (msg: string, extra?: Record<string, unknown>): void => port.postMessage({ type: 'log', msg, extra } satisfies ThreadMessage);
+port.on('message', (m: ThreadMessage) => {
+  if (m.type === 'stop') abort.abort();
+});
+const client = new RestClient({ server: spec.server, ca: spec.ca, cert: spec.cert, key: spec.key, userAgent: spec.userAgent });
+try {
+  await runComponent(spec, client, abort.signal, log);
+} catch (err) {
+  log(`${spec.component} failed`, { error: err instanceof Error ? err.stack : String(err) });
+} finally {
+  client.close();
+  port.postMessage({ type: 'stopped' } satisfies ThreadMessage);
+  port.close();
+}

@@ -1,0 +1,60 @@
+/**
+ * The control-plane components `skiff server` runs, each as one function from a client and a stop
+ * signal: the scheduler (leader-elected through kube-system/kube-scheduler) and the controller
+ * manager (leader-elected through kube-system/kube-controller-manager). The same functions run
+ * in the server's thread or in a worker thread (component-thread.ts).
+ */
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import type { RestClient } from '../client/rest-client.ts';
+import { allControllers } from '../controllers/index.ts';
+import { runControllers } from '../machinery/controller.ts';
+import { ApiEventRecorder } from '../machinery/event-recorder.ts';
+import { SharedInformerFactory } from '../machinery/informer-factory.ts';
+import { LeaderElector } from '../machinery/leader-election.ts';
+import { startScheduler } from './scheduler.ts';
+
+/** Everything a component needs, as plain data (it crosses into a worker thread). */
+export interface ComponentSpec {
+  component: 'scheduler' | 'controller-manager';
+  /** The API server's URL, its CA and this component's client certificate and key (PEM). */
+  server: string;
+  ca: string;
+  cert: string;
+  key: string;
+  userAgent: string;
+  /** Leader-election identity (host and a per-process uuid). */
+  identity: string;
+  /** The cluster CA the kube-root-ca.crt ConfigMaps publish. */
+  caPem: string;
+  /** Pod network the node IPAM controller splits into per-node ranges. */
+  clusterCIDR?: string;
+}
+
+/** Runs one component until `signal` aborts; resolves once it has stopped. */
+export async function runComponent(spec: ComponentSpec, client: RestClient, signal: AbortSignal, log: (msg: string, extra?: Record<string, unknown>) => void): Promise<void> {
+  if (spec.component === 'scheduler') {
+    const factory = new SharedInformerFactory(client);
+    const { done } = await startScheduler(client, factory, signal, { log });
+    await done;
+    await factory.shutdown();
+    return;
+  }
+  const elector = new LeaderElector({
+    client,
+    name: 'kube-controller-manager',
+    identity: spec.identity,
+    onStartedLeading: async (leading) => {
+      setMaxListeners(0, leading);
+      const factory = new SharedInformerFactory(client);
+      const recorder = new ApiEventRecorder(client, { component: 'skiff-controller-manager', host: hostname() }, log);
+      try {
+        await runControllers(allControllers({ caPem: spec.caPem, clusterCIDR: spec.clusterCIDR }), { factory, recorder, log }, leading);
+      } finally {
+        await factory.shutdown();
+      }
+    },
+    onStoppedLeading: () => log('controller-manager lost its lease'),
+  });
+  await elector.run(signal);
+}
