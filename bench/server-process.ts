@@ -131,6 +131,25 @@ function readyz(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * CPU time (user + system, all threads) process `pid` has used so far, in ms, from /proc/PID/stat;
+ * NaN if it cannot be read. Differences of it measure a server's CPU cost per request, a figure far
+ * less sensitive to other work on a shared machine than throughput.
+ */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesized command name; utime and stime are fields 14 and 15 (1-based).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: Linux reports CPU times in 1/100 s on every architecture Node supports. */
+const CLOCK_TICKS = 100;
+
 /** VmRSS of process `pid` in KiB, read from /proc (Linux); NaN if it cannot be read. */
 export function vmRssKiB(pid: number): number {
   try {

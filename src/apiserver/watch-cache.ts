@@ -1,18 +1,8 @@
 import type { KubeObject } from '../api/object.ts';
-import type { Storage, WatchEvent, WatchHandle, KeyValue } from '../storage/interface.ts';
+import type { Storage, WatchEvent, WatchHandle } from '../storage/interface.ts';
+import { decodeStored, type CachedObject } from './stored-object.ts';
 
-/**
- * One object as the cache holds it: parsed once, serialized once. `object` is frozen; writers copy.
- * `json` carries metadata.resourceVersion = the store revision that last wrote it; `bytes` is the
- * same text as UTF-8, encoded once so that lists are assembled from bytes without re-encoding.
- */
-export interface CachedObject {
-  key: string;
-  object: KubeObject;
-  json: string;
-  bytes: Buffer;
-  revision: number;
-}
+export { decodeStored, type CachedObject };
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -25,23 +15,6 @@ export interface CacheEvent {
 }
 
 export type CacheListener = (event: CacheEvent) => void;
-
-/** Decodes a stored value: the store keeps objects without resourceVersion, the revision supplies it. */
-export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObject {
-  const object = JSON.parse(kv.value) as KubeObject;
-  object.metadata ??= {};
-  object.metadata.resourceVersion = String(revision);
-  const json = JSON.stringify(object);
-  return { key: kv.key, object: deepFreeze(object), json, bytes: Buffer.from(json), revision };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value as object)) deepFreeze(child);
-  }
-  return value;
-}
 
 /** How many events per resource the cache keeps for watches that resume from an older resourceVersion. */
 const HISTORY_PER_RESOURCE = 2000;

@@ -112,6 +112,12 @@ export function withoutManagedFields<T extends KubeObject | Record<string, unkno
   return copy;
 }
 
+/** `obj` without metadata.managedFields, sharing everything else with it: for read-only comparisons. */
+function managedFieldsHidden(obj: KubeObject): KubeObject {
+  const { managedFields: _hidden, ...metadata } = obj.metadata ?? {};
+  return { ...obj, metadata };
+}
+
 /**
  * The ownership step of every write (structured-merge-diff Updater.update): fields the write
  * added or changed are taken from every other manager, or reported as conflicts when `force` is
@@ -196,10 +202,11 @@ export function capUpdateManagers(managers: Managers): void {
  *
  * As the apiserver does: a request carrying `managedFields: []` resets ownership, a request
  * carrying other managedFields replaces them (main resource only), and an existing object without
- * managedFields is not tracked. Returns a new object; the inputs are not modified.
+ * managedFields is not tracked. Returns a new object with its own top level and metadata; the
+ * values below those are shared with `newObj` (no deep copy on every write). The inputs are not modified.
  */
 export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, opts: TrackOptions): KubeObject {
-  const result = cloneJson(newObj);
+  const result: KubeObject = { ...newObj, metadata: { ...newObj.metadata } };
   const requested = newObj.metadata?.managedFields;
   let managers: Managers;
   try {
@@ -210,7 +217,8 @@ export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, 
   delete result.metadata.managedFields;
   // An object that exists without managedFields stays untracked (skipNonAppliedManager).
   if (managers.size === 0 && oldObj) return result;
-  recordUpdate(managers, oldObj ? withoutManagedFields(oldObj) : zeroObject(opts.model), withoutManagedFields(result), opts);
+  // The comparison only reads both sides, so views without managedFields do instead of copies.
+  recordUpdate(managers, oldObj ? managedFieldsHidden(oldObj) : zeroObject(opts.model), result, opts);
   capUpdateManagers(managers);
   const encoded = encodeManagedFields(managers);
   if (encoded) result.metadata.managedFields = encoded;

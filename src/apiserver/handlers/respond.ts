@@ -28,8 +28,8 @@ export function applyWarnings(ctx: HandlerContext): void {
   ctx.res.setHeader('Warning', ctx.warnings.map((warning) => `299 - ${JSON.stringify(warning)}`));
 }
 
-/** Sends one object, as JSON or as a one-row Table. */
-export function sendObject(ctx: HandlerContext, code: number, object: KubeObject, json?: string): void {
+/** Sends one object, as JSON (its serialized text or bytes when known) or as a one-row Table. */
+export function sendObject(ctx: HandlerContext, code: number, object: KubeObject, json?: string | Buffer): void {
   applyWarnings(ctx);
   if (wantsTable(ctx.req)) {
     const table = tableOf(ctx, [object], { resourceVersion: object.metadata.resourceVersion });
