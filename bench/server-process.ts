@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path';
 import { freePort } from '../test/e2e/harness.ts';
 import { loadKubeconfig, type Credentials } from './kubeconfig.ts';
 
-const REPO = resolve(import.meta.dirname, '..');
+/** The checkout whose server runs; SKIFF_BENCH_SERVER_DIR points at another one for A/B comparisons. */
+const REPO = resolve(process.env.SKIFF_BENCH_SERVER_DIR ?? resolve(import.meta.dirname, '..'));
 const READY_TIMEOUT_MS = 60_000;
 
 /** Which store the server runs on. */
