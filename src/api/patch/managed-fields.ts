@@ -80,8 +80,12 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] | 
     if (m.subresource) e.subresource = m.subresource;
     return e;
   });
-  // Apply before Update, then oldest first, then manager, apiVersion, subresource.
-  return entries.sort((p, q) => cmp(p.operation, q.operation) || cmp(seconds(p.time), seconds(q.time)) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource));
+  return entries.sort(compareEntries);
+}
+
+/** The order of metadata.managedFields: Apply before Update, then oldest first, then manager, apiVersion, subresource. */
+function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  return cmp(p.operation, q.operation) || cmp(seconds(p.time), seconds(q.time)) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource);
 }
 
 function cmp<T extends string | number | undefined>(a: T, b: T): number {
@@ -118,6 +122,17 @@ function managedFieldsHidden(obj: KubeObject): KubeObject {
   return { ...obj, metadata };
 }
 
+/** What a write changes, without the fields its (sub)resource may not own. */
+function ownershipComparison(oldObj: unknown, newObj: unknown, model: string, subresource: string | undefined): Comparison {
+  const ignored = ignoredPrefixes(model, subresource);
+  const raw = compare(oldObj, newObj, rootShape(model));
+  return {
+    added: raw.added.withoutPrefixes(ignored),
+    modified: raw.modified.withoutPrefixes(ignored),
+    removed: raw.removed.withoutPrefixes(ignored),
+  };
+}
+
 /**
  * The ownership step of every write (structured-merge-diff Updater.update): fields the write
  * added or changed are taken from every other manager, or reported as conflicts when `force` is
@@ -129,13 +144,7 @@ export function transferOwnership(
   newObj: unknown,
   opts: { self: string; model: string; subresource?: string; force: boolean },
 ): { comparison: Comparison; conflicts: Map<string, FieldSet> } {
-  const ignored = ignoredPrefixes(opts.model, opts.subresource);
-  const raw = compare(oldObj, newObj, rootShape(opts.model));
-  const comparison: Comparison = {
-    added: raw.added.withoutPrefixes(ignored),
-    modified: raw.modified.withoutPrefixes(ignored),
-    removed: raw.removed.withoutPrefixes(ignored),
-  };
+  const comparison = ownershipComparison(oldObj, newObj, opts.model, opts.subresource);
   const changed = comparison.modified.union(comparison.added);
   const conflicts = new Map<string, FieldSet>();
   for (const [id, m] of managers) {
@@ -217,12 +226,54 @@ export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, 
   delete result.metadata.managedFields;
   // An object that exists without managedFields stays untracked (skipNonAppliedManager).
   if (managers.size === 0 && oldObj) return result;
+  const unchangedOwnership = oldObj && requested === oldObj.metadata.managedFields ? ownershipKept(oldObj, result, opts) : undefined;
+  if (unchangedOwnership) {
+    result.metadata.managedFields = unchangedOwnership;
+    return result;
+  }
   // The comparison only reads both sides, so views without managedFields do instead of copies.
   recordUpdate(managers, oldObj ? managedFieldsHidden(oldObj) : zeroObject(opts.model), result, opts);
   capUpdateManagers(managers);
   const encoded = encodeManagedFields(managers);
   if (encoded) result.metadata.managedFields = encoded;
   return result;
+}
+
+/**
+ * The cheap path of the most common update: the writer changes only fields it already owns (a
+ * controller or client updating the same fields again) and removes none. The generic bookkeeping
+ * would then end where it started, except for the writer's timestamp, so the live entries are
+ * kept as they are (no decoding or encoding of field sets) with that one time updated, and sorted
+ * again (the order depends on times). Undefined when the write does anything else.
+ */
+function ownershipKept(oldObj: KubeObject, newObj: KubeObject, opts: TrackOptions): ManagedFieldsEntry[] | undefined {
+  const entries = oldObj.metadata.managedFields;
+  if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_UPDATE_MANAGERS) return undefined;
+  const id = managerId({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, subresource: opts.subresource });
+  const mine = entries.findIndex((e) => e.operation === 'Update' && managerId({ manager: e.manager ?? '', operation: 'Update', apiVersion: e.apiVersion ?? '', subresource: e.subresource }) === id);
+  if (mine < 0) return undefined;
+  const comparison = ownershipComparison(managedFieldsHidden(oldObj), newObj, opts.model, opts.subresource);
+  if (!comparison.removed.isEmpty()) return undefined;
+  if (isSame(comparison)) return entries;
+  for (const path of comparison.modified.union(comparison.added).paths()) {
+    // Each changed field must be the writer's already and nobody else's (no ownership moves).
+    for (let i = 0; i < entries.length; i++) if (ownsPath(entries[i].fieldsV1, path) !== (i === mine)) return undefined;
+  }
+  const out = entries.slice();
+  out[mine] = { ...entries[mine], time: opts.now };
+  return out.sort(compareEntries);
+}
+
+/** Whether FieldsV1 `fields` has `path` as a member (as FieldSet.fromFieldsV1 reads it). */
+function ownsPath(fields: unknown, path: readonly string[]): boolean {
+  let node = fields;
+  for (const pe of path) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return false;
+    node = (node as Record<string, unknown>)[pe];
+  }
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return false;
+  const keys = Object.keys(node);
+  return keys.length === 0 || keys.includes('.');
 }
 
 function liveOrRequested(oldObj: KubeObject | undefined, requested: ManagedFieldsEntry[] | undefined, subresource: string | undefined): Managers {
