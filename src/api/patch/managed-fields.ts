@@ -217,20 +217,23 @@ export function capUpdateManagers(managers: Managers): void {
 export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, opts: TrackOptions): KubeObject {
   const result: KubeObject = { ...newObj, metadata: { ...newObj.metadata } };
   const requested = newObj.metadata?.managedFields;
+  delete result.metadata.managedFields;
+  // The live entries carried over as they are (the request sent none): try the cheap path before decoding them.
+  if (oldObj && requested !== undefined && requested === oldObj.metadata.managedFields) {
+    const kept = ownershipKept(oldObj, result, opts);
+    if (kept) {
+      result.metadata.managedFields = kept;
+      return result;
+    }
+  }
   let managers: Managers;
   try {
     managers = liveOrRequested(oldObj, requested, opts.subresource);
   } catch {
     managers = new Map();
   }
-  delete result.metadata.managedFields;
   // An object that exists without managedFields stays untracked (skipNonAppliedManager).
   if (managers.size === 0 && oldObj) return result;
-  const unchangedOwnership = oldObj && requested === oldObj.metadata.managedFields ? ownershipKept(oldObj, result, opts) : undefined;
-  if (unchangedOwnership) {
-    result.metadata.managedFields = unchangedOwnership;
-    return result;
-  }
   // The comparison only reads both sides, so views without managedFields do instead of copies.
   recordUpdate(managers, oldObj ? managedFieldsHidden(oldObj) : zeroObject(opts.model), result, opts);
   capUpdateManagers(managers);
@@ -253,9 +256,11 @@ function ownershipKept(oldObj: KubeObject, newObj: KubeObject, opts: TrackOption
   const mine = entries.findIndex((e) => e.operation === 'Update' && managerId({ manager: e.manager ?? '', operation: 'Update', apiVersion: e.apiVersion ?? '', subresource: e.subresource }) === id);
   if (mine < 0) return undefined;
   const comparison = ownershipComparison(managedFieldsHidden(oldObj), newObj, opts.model, opts.subresource);
-  if (!comparison.removed.isEmpty()) return undefined;
-  if (isSame(comparison)) return entries;
-  for (const path of comparison.modified.union(comparison.added).paths()) {
+  // Removing a field nobody owns (metadata.resourceVersion, which every update drops) changes no ownership.
+  for (const path of comparison.removed.paths()) if (entries.some((e) => ownsPath(e.fieldsV1, path))) return undefined;
+  const changed = comparison.modified.union(comparison.added);
+  if (changed.isEmpty()) return entries;
+  for (const path of changed.paths()) {
     // Each changed field must be the writer's already and nobody else's (no ownership moves).
     for (let i = 0; i < entries.length; i++) if (ownsPath(entries[i].fieldsV1, path) !== (i === mine)) return undefined;
   }
