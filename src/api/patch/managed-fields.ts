@@ -215,9 +215,9 @@ export function capUpdateManagers(managers: Managers): void {
  * values below those are shared with `newObj` (no deep copy on every write). The inputs are not modified.
  */
 export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, opts: TrackOptions): KubeObject {
-  const result: KubeObject = { ...newObj, metadata: { ...newObj.metadata } };
-  const requested = newObj.metadata?.managedFields;
-  delete result.metadata.managedFields;
+  // Rest properties rather than `delete`, which would turn the new metadata into a slow dictionary object.
+  const { managedFields: requested, ...metadata } = newObj.metadata;
+  const result: KubeObject = { ...newObj, metadata };
   // The live entries carried over as they are (the request sent none): try the cheap path before decoding them.
   if (oldObj && requested !== undefined && requested === oldObj.metadata.managedFields) {
     const kept = ownershipKept(oldObj, result, opts);
@@ -252,12 +252,12 @@ export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, 
 function ownershipKept(oldObj: KubeObject, newObj: KubeObject, opts: TrackOptions): ManagedFieldsEntry[] | undefined {
   const entries = oldObj.metadata.managedFields;
   if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_UPDATE_MANAGERS) return undefined;
-  const id = managerId({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, subresource: opts.subresource });
-  const mine = entries.findIndex((e) => e.operation === 'Update' && managerId({ manager: e.manager ?? '', operation: 'Update', apiVersion: e.apiVersion ?? '', subresource: e.subresource }) === id);
+  // The writer's entry: the same identifier (managerId) as its Update, compared field by field.
+  const mine = entries.findIndex((e) => e.operation === 'Update' && (e.manager ?? '') === opts.manager && (e.apiVersion || '') === (opts.apiVersion || '') && (e.subresource || '') === (opts.subresource || ''));
   if (mine < 0) return undefined;
   const comparison = ownershipComparison(managedFieldsHidden(oldObj), newObj, opts.model, opts.subresource);
   // Removing a field nobody owns (metadata.resourceVersion, which every update drops) changes no ownership.
-  for (const path of comparison.removed.paths()) if (entries.some((e) => ownsPath(e.fieldsV1, path))) return undefined;
+  for (const path of comparison.removed.paths()) for (const e of entries) if (ownsPath(e.fieldsV1, path)) return undefined;
   const changed = comparison.modified.union(comparison.added);
   if (changed.isEmpty()) return entries;
   for (const path of changed.paths()) {
