@@ -10,7 +10,7 @@
 import { startTestEtcd } from '../src/storage/test-etcd.ts';
 import { H2Client, closeAll, jsonBody, type H2Response } from './h2-client.ts';
 import type { Credentials } from './kubeconfig.ts';
-import { BenchServer, type BenchStore } from './server-process.ts';
+import { BenchServer, cpuMs, type BenchStore } from './server-process.ts';
 import { measureFloor, type FloorResult } from './floors.ts';
 import { round2, summarize, type LatencySummary } from './stats.ts';
 import { configMap, ensureNamespace, envNumber, fanOut, isMain } from './workload.ts';
@@ -39,6 +39,8 @@ export interface LoadResult {
   /** Latency of create, update and delete requests together. */
   mutating: LatencySummary;
   byOp: Record<Op, LatencySummary>;
+  /** Server CPU (all threads) per request during the timed run, in ms; absent when the pid is unknown. */
+  serverCpuMsPerOp?: number;
   /** 409s on update, each followed by a refetch. */
   conflicts: number;
   /** Unexpected outcomes by `op:status` (status 0 = transport error or timeout). */
@@ -163,16 +165,18 @@ async function seed(states: ClientState[], options: LoadOptions): Promise<void> 
 }
 
 /** Runs the load mix against the server `creds` points at. The namespace should be fresh. */
-export async function runLoad(creds: Credentials, options: LoadOptions): Promise<LoadResult> {
+export async function runLoad(creds: Credentials, options: LoadOptions, serverPid?: number): Promise<LoadResult> {
   const clients = await H2Client.connectMany(creds, options.clients);
   try {
     const states: ClientState[] = clients.map((client, index) => ({ index, client, known: new Map(), created: 0, version: 0, latencies: { create: [], update: [], delete: [], list: [] } }));
     await seed(states, options);
     const shared: Shared = { options, deadline: 0, conflicts: 0, errors: {} };
+    const cpuBefore = serverPid ? cpuMs(serverPid) : NaN;
     const started = performance.now();
     shared.deadline = started + options.seconds * 1000;
     const counts = await Promise.all(states.map((s) => clientLoop(s, shared)));
     const seconds = (performance.now() - started) / 1000;
+    const serverCpu = serverPid ? cpuMs(serverPid) - cpuBefore : NaN;
     const all = (op: Op): number[] => states.flatMap((s) => s.latencies[op]);
     const byOp = { create: summarize(all('create')), update: summarize(all('update')), delete: summarize(all('delete')), list: summarize(all('list')) };
     const ops = counts.reduce((a, b) => a + b, 0);
@@ -186,6 +190,7 @@ export async function runLoad(creds: Credentials, options: LoadOptions): Promise
       writesPerSec: round2(writes / seconds),
       mutating: summarize([...all('create'), ...all('update'), ...all('delete')]),
       byOp,
+      ...(Number.isFinite(serverCpu) && ops > 0 ? { serverCpuMsPerOp: round2(serverCpu / ops) } : {}),
       conflicts: shared.conflicts,
       errors: shared.errors,
     };
@@ -210,9 +215,10 @@ export interface ApiLoadSettings {
   cpuProfDir?: string;
 }
 
-/** Defaults, overridable with SKIFF_BENCH_SECONDS / SKIFF_BENCH_FLOOR_SECONDS for quick runs. */
+/** Defaults, overridable with SKIFF_BENCH_SECONDS / SKIFF_BENCH_FLOOR_SECONDS / SKIFF_BENCH_CLIENTS (e.g. `64`) for quick runs. */
 export function defaultLoadSettings(): ApiLoadSettings {
-  return { clientCounts: [4, 64], seconds: envNumber('SKIFF_BENCH_SECONDS', 15), floorSeconds: envNumber('SKIFF_BENCH_FLOOR_SECONDS', 5), seedObjects: 300, cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF };
+  const clientCounts = (process.env.SKIFF_BENCH_CLIENTS ?? '4,64').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return { clientCounts, seconds: envNumber('SKIFF_BENCH_SECONDS', 15), floorSeconds: envNumber('SKIFF_BENCH_FLOOR_SECONDS', 5), seedObjects: 300, cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF };
 }
 
 /**
@@ -228,7 +234,7 @@ export async function benchApiLoad(store: BenchStore, settings = defaultLoadSett
       const runs: LoadResult[] = [];
       for (const clients of settings.clientCounts) {
         const options: LoadOptions = { namespace: `load-${clients}`, clients, seconds: settings.seconds, seedObjects: settings.seedObjects, maxOpsPerClient: 1_000_000 };
-        runs.push(await runLoad(server.credentials(), options));
+        runs.push(await runLoad(server.credentials(), options, server.pid));
       }
       return { store, floor, runs };
     } finally {
@@ -244,12 +250,12 @@ export function loadRows(report: StoreLoadReport): string[] {
   return report.runs.map((r) => {
     const ratio = report.floor.opsPerSec > 0 ? `${Math.round((100 * r.writesPerSec) / report.floor.opsPerSec)}%` : 'n/a';
     const errors = Object.entries(r.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '0';
-    return `| ${report.store} | ${r.clients} | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
+    return `| ${report.store} | ${r.clients} | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${r.serverCpuMsPerOp ?? 'n/a'} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
   });
 }
 
 /** Header of the table {@link loadRows} fills. */
-export const LOAD_HEADER = ['| store | clients | ops/s | writes/s | mutating p50 ms | mutating p99 ms | list p50 ms | raw floor ops/s | writes/floor | errors |', '|---|---|---|---|---|---|---|---|---|---|'];
+export const LOAD_HEADER = ['| store | clients | ops/s | writes/s | mutating p50 ms | mutating p99 ms | list p50 ms | server CPU ms/op | raw floor ops/s | writes/floor | errors |', '|---|---|---|---|---|---|---|---|---|---|---|'];
 
 if (isMain(import.meta.url)) {
   const stores = (process.argv.slice(2).filter((a) => a === 'sqlite' || a === 'etcd') as BenchStore[]);

@@ -7,7 +7,7 @@
  */
 import { startTestEtcd } from '../src/storage/test-etcd.ts';
 import { H2Client, closeAll, jsonBody, type H2Response } from './h2-client.ts';
-import { BenchServer, type BenchStore } from './server-process.ts';
+import { BenchServer, cpuMs, type BenchStore } from './server-process.ts';
 import { median, round2 } from './stats.ts';
 import { ensureNamespace, envNumber, fanOut, isMain, minimalPod } from './workload.ts';
 
@@ -30,6 +30,9 @@ export interface ListPodsResult {
   listJsonMedianMs: number;
   listTableMedianMs: number;
   listJsonBytes: number;
+  /** Server CPU (all threads) per list, in ms, median over the repeats: the server's cost, far less noisy than wall time. */
+  listJsonServerCpuMs?: number;
+  listTableServerCpuMs?: number;
   /** Server VmRSS (KiB) after the pods were created and listed. */
   rssAfterPodsKiB: number;
 }
@@ -60,17 +63,34 @@ function checked(res: H2Response, what: string): H2Response {
 }
 
 /** Lists all pods `LIST_REPEATS` times as JSON and as a Table; the first response of each is parsed to count items. */
-async function timeLists(client: H2Client): Promise<Pick<ListPodsResult, 'listedItems' | 'tableRows' | 'listJsonMs' | 'listTableMs' | 'listJsonBytes'>> {
+async function timeLists(client: H2Client, serverPid: number): Promise<Pick<ListPodsResult, 'listedItems' | 'tableRows' | 'listJsonMs' | 'listTableMs' | 'listJsonBytes' | 'listJsonServerCpuMs' | 'listTableServerCpuMs'>> {
   const json: H2Response[] = [];
   const table: H2Response[] = [];
+  const jsonCpu: number[] = [];
+  const tableCpu: number[] = [];
+  const timed = async (accept: string | undefined, cpu: number[]): Promise<H2Response> => {
+    const before = cpuMs(serverPid);
+    const res = checked(await client.request({ path: '/api/v1/pods', accept, timeoutMs: 60_000 }), accept ? 'list pods as Table' : 'list pods');
+    cpu.push(cpuMs(serverPid) - before);
+    return res;
+  };
   for (let i = 0; i < LIST_REPEATS; i++) {
-    json.push(checked(await client.request({ path: '/api/v1/pods', timeoutMs: 60_000 }), 'list pods'));
-    table.push(checked(await client.request({ path: '/api/v1/pods', accept: TABLE_ACCEPT, timeoutMs: 60_000 }), 'list pods as Table'));
+    json.push(await timed(undefined, jsonCpu));
+    table.push(await timed(TABLE_ACCEPT, tableCpu));
   }
   const items = jsonBody<{ items?: unknown[] }>(json[0])?.items?.length ?? 0;
   const rows = jsonBody<{ kind?: string; rows?: unknown[] }>(table[0]);
   if (rows?.kind !== 'Table') throw new Error(`Table list answered kind ${rows?.kind}`);
-  return { listedItems: items, tableRows: rows.rows?.length ?? 0, listJsonMs: json.map((r) => round2(r.ms)), listTableMs: table.map((r) => round2(r.ms)), listJsonBytes: json[0].body.length };
+  const cpuMedian = (samples: number[]): number | undefined => (samples.every(Number.isFinite) ? round2(median(samples)) : undefined);
+  return {
+    listedItems: items,
+    tableRows: rows.rows?.length ?? 0,
+    listJsonMs: json.map((r) => round2(r.ms)),
+    listTableMs: table.map((r) => round2(r.ms)),
+    listJsonBytes: json[0].body.length,
+    listJsonServerCpuMs: cpuMedian(jsonCpu),
+    listTableServerCpuMs: cpuMedian(tableCpu),
+  };
 }
 
 /** Runs the pod-list benchmark on a running server. */
@@ -78,7 +98,7 @@ export async function runListPods(server: BenchServer, store: BenchStore, pods: 
   const clients = await H2Client.connectMany(server.credentials(), CREATE_SESSIONS);
   try {
     const made = await createPods(clients, pods);
-    const lists = await timeLists(clients[0]);
+    const lists = await timeLists(clients[0], server.pid);
     return {
       store,
       podsRequested: pods,
@@ -117,8 +137,8 @@ export async function benchListPods(store: BenchStore = 'sqlite', pods = envNumb
 export function listPodsRows(r: ListPodsResult): string[] {
   return [
     `| create ${r.podsRequested} pods (64 in flight) | ${r.store} | ${r.createSeconds} s, ${r.createsPerSec}/s, ${r.createFailures} failed |`,
-    `| LIST all pods, JSON (${r.listedItems} items, ${(r.listJsonBytes / 1048576).toFixed(1)} MiB) | ${r.store} | median ${r.listJsonMedianMs} ms (${r.listJsonMs.join(', ')}) |`,
-    `| LIST all pods, Table (${r.tableRows} rows) | ${r.store} | median ${r.listTableMedianMs} ms (${r.listTableMs.join(', ')}) |`,
+    `| LIST all pods, JSON (${r.listedItems} items, ${(r.listJsonBytes / 1048576).toFixed(1)} MiB) | ${r.store} | median ${r.listJsonMedianMs} ms (${r.listJsonMs.join(', ')}); server CPU ${r.listJsonServerCpuMs ?? 'n/a'} ms/list |`,
+    `| LIST all pods, Table (${r.tableRows} rows) | ${r.store} | median ${r.listTableMedianMs} ms (${r.listTableMs.join(', ')}); server CPU ${r.listTableServerCpuMs ?? 'n/a'} ms/list |`,
     `| server VmRSS with the pods | ${r.store} | ${(r.rssAfterPodsKiB / 1024).toFixed(1)} MiB |`,
   ];
 }

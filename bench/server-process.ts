@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path';
 import { freePort } from '../test/e2e/harness.ts';
 import { loadKubeconfig, type Credentials } from './kubeconfig.ts';
 
-const REPO = resolve(import.meta.dirname, '..');
+/** The checkout whose server runs; SKIFF_BENCH_SERVER_DIR points at another one for A/B comparisons. */
+const REPO = resolve(process.env.SKIFF_BENCH_SERVER_DIR ?? resolve(import.meta.dirname, '..'));
 const READY_TIMEOUT_MS = 60_000;
 
 /** Which store the server runs on. */
@@ -138,16 +139,28 @@ function readyz(port: number): Promise<boolean> {
   });
 }
 
-/** User + system CPU seconds process `pid` has used so far (from /proc/PID/stat); NaN if unreadable. */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU time (user + system, all threads) process `pid` has used so far, in ms, from /proc/PID/stat;
+ * NaN if it cannot be read. Differences of it measure a server's CPU cost per request, a figure far
+ * less sensitive to other work on a shared machine than throughput.
+ */
+export function cpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in clock ticks (100/s on Linux).
+    // Fields after the parenthesized command name; utime and stime are fields 14 and 15 (1-based).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return NaN;
   }
+}
+
+/** USER_HZ: Linux reports CPU times in 1/100 s on every architecture Node supports. */
+const CLOCK_TICKS = 100;
+
+/** User + system CPU seconds process `pid` has used so far; NaN if unreadable. */
+export function cpuSeconds(pid: number): number {
+  return cpuMs(pid) / 1000;
 }
 
 /** VmRSS of process `pid` in KiB, read from /proc (Linux); NaN if it cannot be read. */

@@ -43,9 +43,19 @@ export function cloneJson<T>(value: T): T {
   return structuredClone(value);
 }
 
-/** RFC 3339 timestamp at second precision, as Kubernetes writes metav1.Time. */
-export function nowTimestamp(date: Date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The timestamp of the current second, reused: every write stamps one or two, and formatting a Date is not free. */
+let lastSecond = NaN;
+let lastTimestamp = '';
+
+/** RFC 3339 timestamp at second precision, as Kubernetes writes metav1.Time; now when no date is given. */
+export function nowTimestamp(date?: Date): string {
+  if (date) return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) {
+    lastTimestamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastTimestamp;
 }
 
 /** Structural equality of two JSON values (key order ignored), as apimachinery's semantic DeepEqual for JSON. */

@@ -55,7 +55,9 @@ function verbFor(method: string, hasName: boolean, query: URLSearchParams, legac
  * A `watch` request for one named object is a list-watch with a metadata.name field selector, as in Kubernetes.
  */
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo | undefined {
-  const parts = path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = path.split('/').filter((p) => p.length > 0);
+  // Most paths have no escapes; decoding only when there are saves a call per segment per request.
+  if (path.includes('%')) for (let i = 0; i < parts.length; i++) parts[i] = decodeURIComponent(parts[i]);
   let rest: string[];
   let group = '';
   let version: string;

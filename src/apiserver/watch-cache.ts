@@ -1,18 +1,8 @@
 import type { KubeObject } from '../api/object.ts';
-import type { Storage, WatchEvent, WatchHandle, KeyValue } from '../storage/interface.ts';
+import type { Storage, WatchEvent, WatchHandle } from '../storage/interface.ts';
+import { decodeStored, type CachedObject } from './stored-object.ts';
 
-/**
- * One object as the cache holds it: parsed once, serialized once. `object` is frozen; writers copy.
- * `json` carries metadata.resourceVersion = the store revision that last wrote it; `bytes` is the
- * same text as UTF-8, encoded once so that lists are assembled from bytes without re-encoding.
- */
-export interface CachedObject {
-  key: string;
-  object: KubeObject;
-  json: string;
-  bytes: Buffer;
-  revision: number;
-}
+export { decodeStored, type CachedObject };
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -26,46 +16,35 @@ export interface CacheEvent {
 
 export type CacheListener = (event: CacheEvent) => void;
 
-/** Decodes a stored value: the store keeps objects without resourceVersion, the revision supplies it. */
-export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObject {
-  const object = JSON.parse(kv.value) as KubeObject;
-  object.metadata ??= {};
-  object.metadata.resourceVersion = String(revision);
-  const json = JSON.stringify(object);
-  return { key: kv.key, object: deepFreeze(object), json, bytes: Buffer.from(json), revision };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value as object)) deepFreeze(child);
-  }
-  return value;
-}
-
 /** How many events per resource the cache keeps for watches that resume from an older resourceVersion. */
 const HISTORY_PER_RESOURCE = 2000;
 
-/** The index of the first element of sorted `keys` that is >= `key`. */
-function lowerBound(keys: readonly string[], key: string): number {
+/** The index of the first entry of `entries` (sorted by key) whose key is >= `key`. */
+function lowerBound(entries: readonly CachedObject[], key: string): number {
   let lo = 0;
-  let hi = keys.length;
+  let hi = entries.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (keys[mid] < key) lo = mid + 1;
+    if (entries[mid].key < key) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+/** The smallest string greater than every string that starts with `prefix` (its last character incremented). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 /** The cache of one resource (one storage prefix): current objects plus a window of recent events. */
 export class ResourceCache {
   private readonly byKey = new Map<string, CachedObject>();
   /**
-   * The keys in list order, built on the first list and then kept sorted through adds and deletes
-   * (updates keep the key set), so that lists neither sort nor scan other namespaces.
+   * The entries in list order (by key), built on the first list and then kept sorted through every
+   * change, so that a list is one slice between two binary searches: no sort, no scan of other
+   * namespaces, no per-key lookup or prefix test.
    */
-  private sortedKeys?: string[];
+  private sortedEntries?: CachedObject[];
   private history: CacheEvent[] = [];
   /** Watches may resume from any revision >= this one. */
   private windowStart: number;
@@ -89,15 +68,18 @@ export class ResourceCache {
   }
 
   private set(entry: CachedObject): void {
-    const size = this.byKey.size;
     this.byKey.set(entry.key, entry);
-    if (this.sortedKeys && this.byKey.size !== size) this.sortedKeys.splice(lowerBound(this.sortedKeys, entry.key), 0, entry.key);
+    const sorted = this.sortedEntries;
+    if (!sorted) return;
+    const at = lowerBound(sorted, entry.key);
+    if (sorted[at]?.key === entry.key) sorted[at] = entry;
+    else sorted.splice(at, 0, entry);
   }
 
   private remove(key: string): void {
-    if (!this.byKey.delete(key) || !this.sortedKeys) return;
-    const at = lowerBound(this.sortedKeys, key);
-    if (this.sortedKeys[at] === key) this.sortedKeys.splice(at, 1);
+    if (!this.byKey.delete(key) || !this.sortedEntries) return;
+    const at = lowerBound(this.sortedEntries, key);
+    if (this.sortedEntries[at]?.key === key) this.sortedEntries.splice(at, 1);
   }
 
   /** Applies a store event; called by the WatchCache in revision order. */
@@ -146,12 +128,11 @@ export class ResourceCache {
 
   /** Objects sorted by key (the order Kubernetes lists in), optionally under a key prefix (a namespace). */
   sorted(keyPrefix = this.prefix): CachedObject[] {
-    // Default sort compares UTF-16 code units, the same order as `<` on the keys.
-    const keys = (this.sortedKeys ??= [...this.byKey.keys()].sort());
-    const out: CachedObject[] = [];
-    // Keys under a prefix are contiguous in sorted order: start at the first one, stop past the last.
-    for (let i = lowerBound(keys, keyPrefix); i < keys.length && keys[i].startsWith(keyPrefix); i++) out.push(this.byKey.get(keys[i])!);
-    return out;
+    // Compared as UTF-16 code units (`<` on strings), the order lowerBound searches in.
+    const sorted = (this.sortedEntries ??= [...this.byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+    if (keyPrefix === '') return sorted.slice();
+    // Keys under a prefix are contiguous in sorted order.
+    return sorted.slice(lowerBound(sorted, keyPrefix), lowerBound(sorted, prefixEnd(keyPrefix)));
   }
 
   subscribe(listener: CacheListener): () => void {

@@ -90,4 +90,28 @@ describe('trackUpdate', () => {
     trackUpdate(undefined, input, opts('x', '2024-05-01T10:00:00Z'));
     assert.equal(input.metadata.managedFields, undefined);
   });
+  test('an update within the writer\'s own fields gives what the full bookkeeping gives', () => {
+    // Carrying the live managedFields over (same array) takes the cheap path; a copy of them takes
+    // the full decode/compare/encode path. Both must agree on every kind of write.
+    const created = trackUpdate(undefined, deployment(), opts('editor', '2024-05-01T10:00:00Z'));
+    const scaled = trackUpdate(created, { ...created, spec: { ...(created.spec as Any), replicas: 2 } }, opts('scaler', '2024-05-01T10:01:00Z'));
+    scaled.metadata.resourceVersion = '7';
+    const writes: [string, (o: KubeObject) => KubeObject][] = [
+      ['own field changed', (o) => ({ ...o, spec: { ...(o.spec as Any), template: { ...(o.spec as Any).template, spec: { containers: [{ name: 'nginx', image: 'nginx:2' }] } } } })],
+      ['field of another manager changed', (o) => ({ ...o, spec: { ...(o.spec as Any), replicas: 5 } })],
+      ['field added', (o) => ({ ...o, metadata: { ...o.metadata, labels: { app: 'web', tier: 'x' } } })],
+      ['field removed', (o) => ({ ...o, metadata: { ...o.metadata, labels: undefined } })],
+      ['nothing changed', (o) => ({ ...o })],
+    ];
+    for (const [what, change] of writes) {
+      for (const manager of ['editor', 'scaler', 'newcomer']) {
+        // Every update drops metadata.resourceVersion, which nobody owns.
+        const next = change({ ...scaled, metadata: { ...scaled.metadata, resourceVersion: '7' } });
+        delete next.metadata.resourceVersion;
+        const cheap = trackUpdate(scaled, { ...next, metadata: { ...next.metadata, managedFields: scaled.metadata.managedFields } }, opts(manager, '2024-05-01T11:00:00Z'));
+        const full = trackUpdate(scaled, { ...next, metadata: { ...next.metadata, managedFields: structuredClone(scaled.metadata.managedFields) } }, opts(manager, '2024-05-01T11:00:00Z'));
+        assert.deepEqual(cheap.metadata.managedFields, full.metadata.managedFields, `${what} by ${manager}`);
+      }
+    }
+  });
 });

@@ -80,8 +80,12 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] | 
     if (m.subresource) e.subresource = m.subresource;
     return e;
   });
-  // Apply before Update, then oldest first, then manager, apiVersion, subresource.
-  return entries.sort((p, q) => cmp(p.operation, q.operation) || cmp(seconds(p.time), seconds(q.time)) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource));
+  return entries.sort(compareEntries);
+}
+
+/** The order of metadata.managedFields: Apply before Update, then oldest first, then manager, apiVersion, subresource. */
+function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  return cmp(p.operation, q.operation) || cmp(seconds(p.time), seconds(q.time)) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource);
 }
 
 function cmp<T extends string | number | undefined>(a: T, b: T): number {
@@ -112,6 +116,23 @@ export function withoutManagedFields<T extends KubeObject | Record<string, unkno
   return copy;
 }
 
+/** `obj` without metadata.managedFields, sharing everything else with it: for read-only comparisons. */
+function managedFieldsHidden(obj: KubeObject): KubeObject {
+  const { managedFields: _hidden, ...metadata } = obj.metadata ?? {};
+  return { ...obj, metadata };
+}
+
+/** What a write changes, without the fields its (sub)resource may not own. */
+function ownershipComparison(oldObj: unknown, newObj: unknown, model: string, subresource: string | undefined): Comparison {
+  const ignored = ignoredPrefixes(model, subresource);
+  const raw = compare(oldObj, newObj, rootShape(model));
+  return {
+    added: raw.added.withoutPrefixes(ignored),
+    modified: raw.modified.withoutPrefixes(ignored),
+    removed: raw.removed.withoutPrefixes(ignored),
+  };
+}
+
 /**
  * The ownership step of every write (structured-merge-diff Updater.update): fields the write
  * added or changed are taken from every other manager, or reported as conflicts when `force` is
@@ -123,13 +144,7 @@ export function transferOwnership(
   newObj: unknown,
   opts: { self: string; model: string; subresource?: string; force: boolean },
 ): { comparison: Comparison; conflicts: Map<string, FieldSet> } {
-  const ignored = ignoredPrefixes(opts.model, opts.subresource);
-  const raw = compare(oldObj, newObj, rootShape(opts.model));
-  const comparison: Comparison = {
-    added: raw.added.withoutPrefixes(ignored),
-    modified: raw.modified.withoutPrefixes(ignored),
-    removed: raw.removed.withoutPrefixes(ignored),
-  };
+  const comparison = ownershipComparison(oldObj, newObj, opts.model, opts.subresource);
   const changed = comparison.modified.union(comparison.added);
   const conflicts = new Map<string, FieldSet>();
   for (const [id, m] of managers) {
@@ -196,25 +211,74 @@ export function capUpdateManagers(managers: Managers): void {
  *
  * As the apiserver does: a request carrying `managedFields: []` resets ownership, a request
  * carrying other managedFields replaces them (main resource only), and an existing object without
- * managedFields is not tracked. Returns a new object; the inputs are not modified.
+ * managedFields is not tracked. Returns a new object with its own top level and metadata; the
+ * values below those are shared with `newObj` (no deep copy on every write). The inputs are not modified.
  */
 export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, opts: TrackOptions): KubeObject {
-  const result = cloneJson(newObj);
-  const requested = newObj.metadata?.managedFields;
+  // Rest properties rather than `delete`, which would turn the new metadata into a slow dictionary object.
+  const { managedFields: requested, ...metadata } = newObj.metadata;
+  const result: KubeObject = { ...newObj, metadata };
+  // The live entries carried over as they are (the request sent none): try the cheap path before decoding them.
+  if (oldObj && requested !== undefined && requested === oldObj.metadata.managedFields) {
+    const kept = ownershipKept(oldObj, result, opts);
+    if (kept) {
+      result.metadata.managedFields = kept;
+      return result;
+    }
+  }
   let managers: Managers;
   try {
     managers = liveOrRequested(oldObj, requested, opts.subresource);
   } catch {
     managers = new Map();
   }
-  delete result.metadata.managedFields;
   // An object that exists without managedFields stays untracked (skipNonAppliedManager).
   if (managers.size === 0 && oldObj) return result;
-  recordUpdate(managers, oldObj ? withoutManagedFields(oldObj) : zeroObject(opts.model), withoutManagedFields(result), opts);
+  // The comparison only reads both sides, so views without managedFields do instead of copies.
+  recordUpdate(managers, oldObj ? managedFieldsHidden(oldObj) : zeroObject(opts.model), result, opts);
   capUpdateManagers(managers);
   const encoded = encodeManagedFields(managers);
   if (encoded) result.metadata.managedFields = encoded;
   return result;
+}
+
+/**
+ * The cheap path of the most common update: the writer changes only fields it already owns (a
+ * controller or client updating the same fields again) and removes none. The generic bookkeeping
+ * would then end where it started, except for the writer's timestamp, so the live entries are
+ * kept as they are (no decoding or encoding of field sets) with that one time updated, and sorted
+ * again (the order depends on times). Undefined when the write does anything else.
+ */
+function ownershipKept(oldObj: KubeObject, newObj: KubeObject, opts: TrackOptions): ManagedFieldsEntry[] | undefined {
+  const entries = oldObj.metadata.managedFields;
+  if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_UPDATE_MANAGERS) return undefined;
+  // The writer's entry: the same identifier (managerId) as its Update, compared field by field.
+  const mine = entries.findIndex((e) => e.operation === 'Update' && (e.manager ?? '') === opts.manager && (e.apiVersion || '') === (opts.apiVersion || '') && (e.subresource || '') === (opts.subresource || ''));
+  if (mine < 0) return undefined;
+  const comparison = ownershipComparison(managedFieldsHidden(oldObj), newObj, opts.model, opts.subresource);
+  // Removing a field nobody owns (metadata.resourceVersion, which every update drops) changes no ownership.
+  for (const path of comparison.removed.paths()) for (const e of entries) if (ownsPath(e.fieldsV1, path)) return undefined;
+  const changed = comparison.modified.union(comparison.added);
+  if (changed.isEmpty()) return entries;
+  for (const path of changed.paths()) {
+    // Each changed field must be the writer's already and nobody else's (no ownership moves).
+    for (let i = 0; i < entries.length; i++) if (ownsPath(entries[i].fieldsV1, path) !== (i === mine)) return undefined;
+  }
+  const out = entries.slice();
+  out[mine] = { ...entries[mine], time: opts.now };
+  return out.sort(compareEntries);
+}
+
+/** Whether FieldsV1 `fields` has `path` as a member (as FieldSet.fromFieldsV1 reads it). */
+function ownsPath(fields: unknown, path: readonly string[]): boolean {
+  let node = fields;
+  for (const pe of path) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return false;
+    node = (node as Record<string, unknown>)[pe];
+  }
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return false;
+  const keys = Object.keys(node);
+  return keys.length === 0 || keys.includes('.');
 }
 
 function liveOrRequested(oldObj: KubeObject | undefined, requested: ManagedFieldsEntry[] | undefined, subresource: string | undefined): Managers {

@@ -72,6 +72,8 @@ function compareAt(lhs: unknown, rhs: unknown, shape: Shape, path: string[], c: 
       for (const key of unionKeys(l, r)) {
         const lv = l?.[key];
         const rv = r?.[key];
+        // The same value on both sides (equal scalars, or a subtree a write carried over) has no difference below it.
+        if (lv === rv) continue;
         compareAt(lv, rv, fieldShape(shape, key, lv, rv).shape, [...path, `f:${key}`], c);
       }
     }

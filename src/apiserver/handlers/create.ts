@@ -25,6 +25,6 @@ export async function handleCreate(ctx: HandlerContext): Promise<void> {
   const object = await decodeObject(ctx);
   await ctx.cache.sync();
   admitNamespace(ctx);
-  const result = await ctx.store.create(ctx.request.namespace, object, writeOptions(ctx));
-  sendObject(ctx, 201, result.object, result.json);
+  const result = await ctx.store.createOwned(ctx.request.namespace, object, writeOptions(ctx));
+  sendObject(ctx, 201, result.object, result.bytes ?? result.json);
 }

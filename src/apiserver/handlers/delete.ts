@@ -1,10 +1,9 @@
 import type { KubeObject } from '../../api/object.ts';
 import { apiVersionOf } from '../../api/registry.ts';
-import { sendJson, sendRaw } from '../http.ts';
+import { isBlank, mediaType, parseBody, readBody, sendJson, sendRaw } from '../http.ts';
 import type { WriteResult } from '../registry/resource-store.ts';
 import type { HandlerContext } from './context.ts';
 import { predicateFor } from './filter.ts';
-import { readJsonBody } from './decode.ts';
 import { scopePrefix } from './list.ts';
 import { applyWarnings, sendObject } from './respond.ts';
 import { deleteOptions } from './write-options.ts';
@@ -12,14 +11,13 @@ import { deleteOptions } from './write-options.ts';
 /** Resources whose delete answers with the deleted object rather than a Status (Kubernetes' ReturnDeletedObject). */
 const RETURNS_DELETED_OBJECT = new Set(['/pods', '/services', 'apiextensions.k8s.io/customresourcedefinitions']);
 
+/** DeleteOptions from the body, or undefined when the request has none (kubectl usually sends one; many clients do not). */
 async function optionalBody(ctx: HandlerContext): Promise<Record<string, unknown> | undefined> {
-  const length = ctx.req.headers['content-length'];
-  if (length === '0') return undefined;
-  const raw = await readJsonBody(ctx).catch((err) => {
-    if (err instanceof Error && err.message.includes('empty')) return undefined;
-    throw err;
-  });
-  return raw as Record<string, unknown> | undefined;
+  if (ctx.req.headers['content-length'] === '0') return undefined;
+  const body = await readBody(ctx.req);
+  // Checked before parsing: an empty body is the common case, and an error object is costly to build.
+  if (isBlank(body)) return undefined;
+  return parseBody(body, mediaType(ctx.req)) as Record<string, unknown> | undefined;
 }
 
 /**
@@ -31,7 +29,7 @@ export async function handleDelete(ctx: HandlerContext): Promise<void> {
   const options = deleteOptions(ctx, await optionalBody(ctx));
   const result = await ctx.store.delete(ctx.request.namespace, ctx.request.name!, options);
   if (!result.deleted || RETURNS_DELETED_OBJECT.has(`${ctx.info.group}/${ctx.info.resource}`)) {
-    sendObject(ctx, 200, result.object, result.json);
+    sendObject(ctx, 200, result.object, result.bytes ?? result.json);
     return;
   }
   applyWarnings(ctx);

@@ -2,11 +2,11 @@ import { badRequest, expired, StatusError } from '../../api/errors.ts';
 import type { KubeObject } from '../../api/object.ts';
 import { apiVersionOf } from '../../api/registry.ts';
 import { CompactedError } from '../../storage/interface.ts';
-import { intParam, sendBytes, sendRaw, wantsTable } from '../http.ts';
+import { intParam, sendBytes, wantsTable } from '../http.ts';
 import { decodeStored, type CachedObject } from '../watch-cache.ts';
 import type { HandlerContext } from './context.ts';
 import { hasSelectors, predicateFor, type ObjectPredicate } from './filter.ts';
-import { applyWarnings, tableOf } from './respond.ts';
+import { applyWarnings, tableBody } from './respond.ts';
 
 /** The continue token: the revision of the first page and the key (relative to the prefix) to resume at. */
 interface ContinueToken {
@@ -61,8 +61,7 @@ export async function handleList(ctx: HandlerContext): Promise<void> {
   if (page.remaining !== undefined && page.remaining > 0 && !hasSelectors(ctx.query)) listMeta.remainingItemCount = page.remaining;
   applyWarnings(ctx);
   if (wantsTable(ctx.req)) {
-    const table = tableOf(ctx, page.items.map((i) => i.object), listMeta);
-    sendRaw(ctx.res, 200, JSON.stringify(table), 'application/json;as=Table;v=v1;g=meta.k8s.io');
+    sendBytes(ctx.res, 200, tableBody(ctx, page.items.map((i) => i.object), listMeta), 'application/json;as=Table;v=v1;g=meta.k8s.io');
     return;
   }
   const head = `{"kind":${JSON.stringify(`${ctx.info.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(ctx.info))},"metadata":${JSON.stringify(listMeta)},"items":[`;

@@ -39,7 +39,7 @@ export async function handlePatch(ctx: HandlerContext): Promise<void> {
     },
     { ...options, appliedFields: type === 'application/apply-patch+yaml', allowCreate: type === 'application/apply-patch+yaml' && !ctx.request.subresource },
   );
-  sendObject(ctx, result.created ? 201 : 200, result.object, result.json);
+  sendObject(ctx, result.created ? 201 : 200, result.object, result.bytes ?? result.json);
 }
 
 function patchSetsResourceVersion(body: unknown): boolean {

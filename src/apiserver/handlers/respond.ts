@@ -22,14 +22,44 @@ export function tableOf(ctx: HandlerContext, items: KubeObject[], listMeta: Reco
   };
 }
 
+/** Rows are serialized into pieces of about this many characters, each encoded once. */
+const PIECE_CHARS = 32 * 1024;
+
+/**
+ * A Table of `items` as the pieces of its JSON body, for large lists: rows are serialized one by
+ * one and gathered into pieces of ~32 K characters, so no string or buffer of the whole body is
+ * ever built (encoding one multi-megabyte string costs more than printing the rows).
+ */
+export function tableBody(ctx: HandlerContext, items: KubeObject[], listMeta: Record<string, unknown>): Buffer[] {
+  const { rows, ...envelope } = tableOf(ctx, items, listMeta) as { rows: unknown[] };
+  const head = JSON.stringify(envelope);
+  // The envelope ends with its last field; the rows array is appended as the last field instead.
+  const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"rows":[`)];
+  let piece: string[] = [];
+  let chars = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = JSON.stringify(rows[i]);
+    piece.push(i === 0 ? row : `,${row}`);
+    chars += row.length + 1;
+    if (chars >= PIECE_CHARS) {
+      parts.push(Buffer.from(piece.join('')));
+      piece = [];
+      chars = 0;
+    }
+  }
+  piece.push(']}');
+  parts.push(Buffer.from(piece.join('')));
+  return parts;
+}
+
 /** Adds Warning headers collected during the request (field validation in Warn mode). */
 export function applyWarnings(ctx: HandlerContext): void {
   if (ctx.warnings.length === 0 || ctx.res.headersSent) return;
   ctx.res.setHeader('Warning', ctx.warnings.map((warning) => `299 - ${JSON.stringify(warning)}`));
 }
 
-/** Sends one object, as JSON or as a one-row Table. */
-export function sendObject(ctx: HandlerContext, code: number, object: KubeObject, json?: string): void {
+/** Sends one object, as JSON (its serialized text or bytes when known) or as a one-row Table. */
+export function sendObject(ctx: HandlerContext, code: number, object: KubeObject, json?: string | Buffer): void {
   applyWarnings(ctx);
   if (wantsTable(ctx.req)) {
     const table = tableOf(ctx, [object], { resourceVersion: object.metadata.resourceVersion });

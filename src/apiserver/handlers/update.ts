@@ -11,6 +11,6 @@ export async function handleUpdate(ctx: HandlerContext): Promise<void> {
   const name = ctx.request.name!;
   const object = await decodeObject(ctx);
   object.metadata.name ??= name;
-  const result = await ctx.store.update(ctx.request.namespace, name, () => object, writeOptions(ctx));
-  sendObject(ctx, result.created ? 201 : 200, result.object, result.json);
+  const result = await ctx.store.replace(ctx.request.namespace, name, object, writeOptions(ctx));
+  sendObject(ctx, result.created ? 201 : 200, result.object, result.bytes ?? result.json);
 }

@@ -6,7 +6,8 @@ import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, ST
 import { cloneJson, jsonEqual, nowTimestamp, type KubeObject } from '../../api/object.ts';
 import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from '../../api/registry.ts';
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, type Storage } from '../../storage/interface.ts';
-import type { CachedObject, WatchCache } from '../watch-cache.ts';
+import type { WatchCache } from '../watch-cache.ts';
+import { encodeStored, type CachedObject } from '../stored-object.ts';
 import { specChanged, strategyFor, type Strategy } from './strategy.ts';
 import { generateNameSuffix } from './generate-name.ts';
 
@@ -32,6 +33,8 @@ export interface DeleteOptions {
 export interface WriteResult {
   object: KubeObject;
   json: string;
+  /** `json` as UTF-8 when the result came from the cache (which encoded it once); responses send these bytes. */
+  bytes?: Buffer;
   created?: boolean;
   /** For deletes: false when the object only got a deletionTimestamp (finalizers or graceful deletion pending). */
   deleted?: boolean;
@@ -84,9 +87,16 @@ export class ResourceStore {
     return found;
   }
 
-  /** Creates an object (body already decoded and checked against the URL). */
-  async create(namespace: string | undefined, input: KubeObject, options: WriteOptions): Promise<WriteResult> {
-    const object = cloneJson(input);
+  /** Creates an object (body already decoded and checked against the URL); `input` is not modified. */
+  create(namespace: string | undefined, input: KubeObject, options: WriteOptions): Promise<WriteResult> {
+    return this.createOwned(namespace, cloneJson(input), options);
+  }
+
+  /**
+   * {@link create} of an object the caller hands over (a freshly decoded request body it does not
+   * use again): the store fills in and modifies `object` instead of copying it first.
+   */
+  async createOwned(namespace: string | undefined, object: KubeObject, options: WriteOptions): Promise<WriteResult> {
     const meta = object.metadata;
     if (!meta.name) {
       if (!meta.generateName) throw invalid(this.info.kind, this.info.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
@@ -111,7 +121,7 @@ export class ResourceStore {
     const tracked = options.appliedFields ? object : trackUpdate(undefined, object, this.fieldsContext(options));
     if (options.dryRun) return this.result(tracked, 0, true);
     try {
-      const revision = await this.storage.create(this.key(namespace, meta.name), encode(tracked));
+      const revision = await this.storage.create(this.key(namespace, meta.name), encodeStored(tracked));
       return await this.fromCache(namespace, meta.name, revision, { created: true });
     } catch (err) {
       this.strategy.release?.(tracked);
@@ -126,13 +136,37 @@ export class ResourceStore {
    * first, unless the new object names a resourceVersion itself (then a mismatch is 409 Conflict,
    * Kubernetes' optimistic concurrency). When `allowCreate`, a missing object is created.
    */
-  async update(namespace: string | undefined, name: string, mutate: Mutation, options: WriteOptions & { allowCreate?: boolean }): Promise<WriteResult> {
+  update(namespace: string | undefined, name: string, mutate: Mutation, options: WriteOptions & { allowCreate?: boolean }): Promise<WriteResult> {
+    return this.readModifyWrite(namespace, name, async (current) => cloneJson(await mutate(current ? cloneJson(current.object) : undefined)), options);
+  }
+
+  /**
+   * A PUT: {@link update} to `object`, which the caller hands over (a freshly decoded request body
+   * it does not use again), so neither the current object nor the new one is copied. A retry after
+   * a lost race (possible only without a resourceVersion in `object`) starts from a pristine copy.
+   */
+  replace(namespace: string | undefined, name: string, object: KubeObject, options: WriteOptions): Promise<WriteResult> {
+    const pristine = object.metadata?.resourceVersion ? undefined : cloneJson(object);
+    let first = true;
+    return this.readModifyWrite(
+      namespace,
+      name,
+      () => {
+        const next = first || !pristine ? object : cloneJson(pristine);
+        first = false;
+        return next;
+      },
+      options,
+    );
+  }
+
+  private async readModifyWrite(namespace: string | undefined, name: string, proposedFor: (current: CachedObject | undefined) => KubeObject | Promise<KubeObject>, options: WriteOptions & { allowCreate?: boolean }): Promise<WriteResult> {
     for (let attempt = 0; ; attempt++) {
       await this.cache.sync();
       const current = this.peek(namespace, name);
       if (!current && !options.allowCreate) throw notFound(this.info.resource, this.info.group, name);
-      const proposed = cloneJson(await mutate(current ? cloneJson(current.object) : undefined));
-      if (!current) return this.create(namespace, { ...proposed, metadata: { ...proposed.metadata, name } }, options);
+      const proposed = await proposedFor(current);
+      if (!current) return this.createOwned(namespace, { ...proposed, metadata: { ...proposed.metadata, name } }, options);
       const requested = proposed.metadata?.resourceVersion;
       if (requested && requested !== current.object.metadata.resourceVersion) {
         throw conflict(this.info.resource, this.info.group, name, STALE_OBJECT_MESSAGE);
@@ -162,7 +196,7 @@ export class ResourceStore {
       const object = mutate(current.object);
       if (options.dryRun) return this.result(object, current.revision, false);
       try {
-        const revision = await this.storage.update(this.key(namespace, name), encode(object), current.revision);
+        const revision = await this.storage.update(this.key(namespace, name), encodeStored(object), current.revision);
         return await this.fromCache(namespace, name, revision, { created: false });
       } catch (err) {
         if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
@@ -184,14 +218,14 @@ export class ResourceStore {
     const tracked = options.appliedFields ? object : trackUpdate(old, object, this.fieldsContext(options));
     const unchanged = jsonEqual({ ...tracked, metadata: { ...tracked.metadata, managedFields: undefined } }, { ...old, metadata: { ...old.metadata, managedFields: undefined } });
     // Kubernetes skips the write (and keeps the resourceVersion) when an update changes nothing.
-    if (unchanged) return { object: old, json: current.json, created: false };
+    if (unchanged) return { object: old, json: current.json, bytes: current.bytes, created: false };
     if (options.dryRun) return this.result(tracked, current.revision, false);
     const key = this.key(namespace, name);
     if (tracked.metadata.deletionTimestamp && (tracked.metadata.finalizers ?? []).length === 0 && this.finalizedOnEmpty(tracked)) {
       const { revision } = await this.storage.delete(key, current.revision);
-      return { ...this.deletedResult(tracked, revision), created: false };
+      return Object.assign(this.deletedResult(tracked, revision), { created: false });
     }
-    const revision = await this.storage.update(key, encode(tracked), current.revision);
+    const revision = await this.storage.update(key, encodeStored(tracked), current.revision);
     return this.fromCache(namespace, name, revision, { created: false });
   }
 
@@ -255,8 +289,8 @@ export class ResourceStore {
       try {
         if (pending) {
           if (options.dryRun) return { ...this.result(pending, current.revision, false), deleted: false };
-          if (jsonEqual(pending, current.object)) return { object: current.object, json: current.json, deleted: false };
-          const revision = await this.storage.update(this.key(namespace, name), encode(pending), current.revision);
+          if (jsonEqual(pending, current.object)) return { object: current.object, json: current.json, bytes: current.bytes, deleted: false };
+          const revision = await this.storage.update(this.key(namespace, name), encodeStored(pending), current.revision);
           return { ...(await this.fromCache(namespace, name, revision, {})), deleted: false };
         }
         if (options.dryRun) return { ...this.result(current.object, current.revision, false), deleted: true };
@@ -284,18 +318,18 @@ export class ResourceStore {
 
   /** The object with deletion pending, or undefined when it can be removed now. */
   private pendingDeletion(live: KubeObject, options: DeleteOptions): KubeObject | undefined {
-    const object = cloneJson(live);
-    const meta = object.metadata;
-    delete meta.resourceVersion;
-    const finalizers = [...(meta.finalizers ?? [])];
+    const finalizers = [...(live.metadata.finalizers ?? [])];
     if (options.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
     if (options.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
     const graceful = this.gracefulSeconds(live, options);
-    if (finalizers.length === 0 && this.info.resource === 'namespaces' && this.info.group === '') {
-      // Namespaces are emptied by the namespace controller before they go (spec.finalizers).
-      if (((live.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0) return this.markNamespaceTerminating(object);
-    }
-    if (finalizers.length === 0 && graceful === 0) return undefined;
+    const namespaceFinalizers = this.info.resource === 'namespaces' && this.info.group === '' && ((live.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0;
+    // The common case, removed at once, needs no copy of the object.
+    if (finalizers.length === 0 && graceful === 0 && !namespaceFinalizers) return undefined;
+    const object = cloneJson(live);
+    const meta = object.metadata;
+    delete meta.resourceVersion;
+    // Namespaces are emptied by the namespace controller before they go (spec.finalizers).
+    if (finalizers.length === 0 && namespaceFinalizers) return this.markNamespaceTerminating(object);
     if (finalizers.length > 0) meta.finalizers = finalizers;
     if (!meta.deletionTimestamp) {
       meta.deletionTimestamp = nowTimestamp(new Date(Date.now() + graceful * 1000));
@@ -325,10 +359,21 @@ export class ResourceStore {
     return options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
   }
 
+  /**
+   * The last state of a deleted object, stamped with the deletion's revision. The copy is shallow
+   * (the cached object is frozen, so sharing its parts is safe) and serialized only if asked for:
+   * most deletes answer with a Status, not the object.
+   */
   private deletedResult(object: KubeObject, revision: number): WriteResult {
-    const out = cloneJson(object);
-    out.metadata.resourceVersion = String(revision);
-    return { object: out, json: JSON.stringify(out), deleted: true };
+    const out: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+    let json: string | undefined;
+    return {
+      object: out,
+      get json() {
+        return (json ??= JSON.stringify(out));
+      },
+      deleted: true,
+    };
   }
 
   private check(causes: ReturnType<typeof validateCreate>, name: string): void {
@@ -349,12 +394,6 @@ export class ResourceStore {
     await this.cache.waitFor(revision);
     const cached = this.peek(namespace, name);
     if (!cached) throw new StatusError(500, 'InternalError', `object ${name} vanished after write`);
-    return { object: cached.object, json: cached.json, ...extra };
+    return { object: cached.object, json: cached.json, bytes: cached.bytes, ...extra };
   }
-}
-
-/** The stored form: the resourceVersion is the store's revision, so it is not kept in the value. */
-function encode(object: KubeObject): string {
-  const { resourceVersion: _rv, ...metadata } = object.metadata;
-  return JSON.stringify({ ...object, metadata });
 }

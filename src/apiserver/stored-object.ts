@@ -1,0 +1,71 @@
+/**
+ * The stored form of an object and the cached form built from it. The store keeps an object's
+ * JSON without metadata.resourceVersion (the key's revision supplies it, as in Kubernetes' etcd3
+ * store); the watch cache holds the object parsed once and serialized once, with the
+ * resourceVersion in place.
+ *
+ * Values this server writes are canonical: `{"apiVersion":..,"kind":..,"metadata":{..},..}`. For
+ * those the cached text is the stored text with `"resourceVersion":"N"` inserted at the start of
+ * metadata, so no object is serialized a second time. Anything else (values written by other
+ * tools into a shared etcd) is parsed and re-serialized.
+ */
+import type { KubeObject } from '../api/object.ts';
+import type { KeyValue } from '../storage/interface.ts';
+
+/**
+ * One object as the cache holds it: parsed once, serialized once. `object` is frozen; writers copy.
+ * `json` carries metadata.resourceVersion = the store revision that last wrote it; `bytes` is the
+ * same text as UTF-8, encoded once so that responses and lists are written without re-encoding.
+ */
+export interface CachedObject {
+  key: string;
+  object: KubeObject;
+  json: string;
+  bytes: Buffer;
+  revision: number;
+}
+
+/** The stored value of `object`: canonical key order, no resourceVersion. Does not modify `object`. */
+export function encodeStored(object: KubeObject): string {
+  const { apiVersion, kind, metadata, ...rest } = object;
+  const { resourceVersion: _rv, ...meta } = metadata;
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+}
+
+/** The text every canonical value of this apiVersion and kind starts with, up to the inside of metadata. */
+function canonicalPrefix(apiVersion: unknown, kind: unknown): string | undefined {
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
+  return `{"apiVersion":${JSON.stringify(apiVersion)},"kind":${JSON.stringify(kind)},"metadata":{`;
+}
+
+/**
+ * `value` with `"resourceVersion":"<revision>"` inserted as the first field of metadata, or
+ * undefined when `value` is not canonical for `object` (then the caller serializes the object).
+ * `object` must be what `value` parses to, and its stored metadata must have had no resourceVersion.
+ */
+function withResourceVersion(value: string, object: KubeObject, revision: number): string | undefined {
+  const prefix = canonicalPrefix(object.apiVersion, object.kind);
+  if (!prefix || !value.startsWith(prefix)) return undefined;
+  const at = prefix.length;
+  const separator = value.charCodeAt(at) === 0x7d /* } */ ? '' : ',';
+  return `${value.slice(0, at)}"resourceVersion":"${revision}"${separator}${value.slice(at)}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The cache entry of a stored value at `revision` (by default the value's own modRevision). */
+export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObject {
+  const object = JSON.parse(kv.value) as KubeObject;
+  if (typeof object.metadata !== 'object' || object.metadata === null || Array.isArray(object.metadata)) object.metadata = {};
+  // A value stored with a resourceVersion of its own (written by another tool) is re-serialized, never spliced.
+  const spliced = object.metadata.resourceVersion === undefined ? withResourceVersion(kv.value, object, revision) : undefined;
+  object.metadata.resourceVersion = String(revision);
+  const json = spliced ?? JSON.stringify(object);
+  return { key: kv.key, object: deepFreeze(object), json, bytes: Buffer.from(json), revision };
+}
