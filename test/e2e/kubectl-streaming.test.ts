@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -13,10 +13,7 @@ import { ApiServer } from '../../src/apiserver/server.ts';
 import { kubeconfigYaml } from '../../src/cli/kubeconfig.ts';
 import { CriClient } from '../../src/kubelet/cri/client.ts';
 import type { ContainerConfig, PodSandboxConfig } from '../../src/kubelet/cri/types.ts';
-import { buildOfflineImages } from '../../src/kubelet/images/build.ts';
-import { CNI_BRIDGE, writeCniConfig } from '../../src/kubelet/runtime/cni-config.ts';
-import { CONTAINERD_BIN, containerdPaths, startContainerd, type RunningContainerd } from '../../src/kubelet/runtime/containerd.ts';
-import { deleteLink, linkExists, removeIptablesRulesMatching, unmountUnder } from '../../src/kubelet/runtime/host-cleanup.ts';
+import { SKIP_CONTAINERD_TESTS, startTestContainerd, type TestContainerd } from '../../src/kubelet/runtime/test-containerd.ts';
 import { KubeletRequestError, type KubeletServerDeps } from '../../src/kubelet/server/deps.ts';
 import { KubeletServer } from '../../src/kubelet/server/server.ts';
 import { obtainServingCert } from '../../src/kubelet/server/serving-cert.ts';
@@ -25,9 +22,10 @@ import { freePort } from './harness.ts';
 // The real kubectl against an in-process API server, a real kubelet HTTPS server and a real
 // containerd: logs, exec (websocket and SPDY), attach and port-forward. Run under
 // `flock /tmp/skiff-containerd.lock`; only SKIFF_SKIP_CONTAINERD_TESTS=1 opts out.
-const skip = process.env.SKIFF_SKIP_CONTAINERD_TESTS === '1';
+const skip = SKIP_CONTAINERD_TESTS;
 const POD_CIDR = '10.244.88.0/24';
-const CIDR_PREFIX = '10.244.88.';
+/** A test-only bridge keeps this file off the shared skiff0 when test files run in parallel. */
+const BRIDGE = 'skiff-t88';
 const KUBECTL = process.env.SKIFF_KUBECTL ?? '/usr/bin/kubectl';
 const NODE_TOKEN = 'skiff-streaming-test-token';
 const POD_UID = 'skiff-stream-uid-1';
@@ -36,15 +34,13 @@ interface Result { stdout: string; stderr: string; code: number }
 
 describe('kubectl logs, exec, attach and port-forward through the API server and kubelet', { skip }, () => {
   let dir = '';
-  let agentDir = '';
-  let containerd: RunningContainerd | undefined;
+  let runtime: TestContainerd | undefined;
   let cri: CriClient | undefined;
   let pki: Pki;
   let api: ApiServer | undefined;
   let kubelet: KubeletServer | undefined;
   let kubeletPort = 0;
   let kubeconfig = '';
-  let bridgeExisted = true;
   const containers = new Map<string, { id: string; logPath: string }>();
   let sandboxId = '';
   const children: ChildProcess[] = [];
@@ -87,17 +83,10 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
   };
 
   before(async () => {
-    assert.equal(process.getuid?.(), 0, 'containerd tests need root (or set SKIFF_SKIP_CONTAINERD_TESTS=1)');
-    for (const bin of [CONTAINERD_BIN, '/usr/sbin/runc', '/usr/lib/cni/bridge', KUBECTL]) assert.ok(existsSync(bin), `${bin} is missing`);
-    bridgeExisted = linkExists(CNI_BRIDGE);
+    assert.ok(existsSync(KUBECTL), `${KUBECTL} is missing`);
     dir = mkdtempSync(join(tmpdir(), 'skiff-streaming-'));
-    agentDir = join(dir, 'agent');
-    writeCniConfig(containerdPaths(agentDir).cniConfDir, POD_CIDR, join(agentDir, 'cni', 'networks'));
-    containerd = await startContainerd(agentDir);
-    for (const image of buildOfflineImages(join(agentDir, 'images'))) {
-      execFileSync('ctr', ['--address', containerd.socket, '-n', 'k8s.io', 'images', 'import', image.path], { stdio: 'pipe' });
-    }
-    cri = new CriClient(containerd.socket, { timeoutMs: 60_000 });
+    runtime = await startTestContainerd('streaming-runtime', POD_CIDR, BRIDGE);
+    cri = runtime.client;
 
     // The control plane: PKI, the API server with the node join token, an admin kubeconfig.
     pki = await ensurePki(join(dir, 'tls'), { hostnames: [], ips: [] });
@@ -113,7 +102,7 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
     kubeletPort = await kubelet.start(0, '127.0.0.1');
 
     // The pod's sandbox and containers, created directly through CRI with the kubelet's log layout.
-    const logDirectory = join(agentDir, 'pod-logs', `default_web_${POD_UID}`);
+    const logDirectory = join(runtime.agentDir, 'pod-logs', `default_web_${POD_UID}`);
     const sandboxConfig: PodSandboxConfig = {
       metadata: { name: 'web', namespace: 'default', uid: POD_UID, attempt: 0 },
       hostname: 'web',
@@ -163,12 +152,8 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
       await cri.stopPodSandbox(sandboxId).catch(() => {});
       await cri.removePodSandbox(sandboxId).catch(() => {});
     }
-    cri?.close();
-    await containerd?.stop();
-    if (agentDir) unmountUnder(agentDir);
+    await runtime?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (!bridgeExisted) deleteLink(CNI_BRIDGE);
-    removeIptablesRulesMatching(CIDR_PREFIX);
   });
 
   test('kubectl logs reads the CRI log (stdout and stderr), with tail, timestamps and limit-bytes', async () => {
