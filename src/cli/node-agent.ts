@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statfsSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/object.ts';
@@ -28,10 +28,12 @@ import { CNI_BRIDGE, writeCniConfig } from '../kubelet/runtime/cni-config.ts';
 import { containerdPaths, startContainerd, type RunningContainerd } from '../kubelet/runtime/containerd.ts';
 import { importImageTarballs } from '../kubelet/runtime/import-images.ts';
 import { checkHost } from '../kubelet/runtime/host-check.ts';
+import { collectGarbage } from '../kubelet/garbage-collector.ts';
 
 const NODES = findResource('', 'v1', 'nodes')!;
 /** How often volumes of running pods are refreshed (kubelet's sync period is a minute; skiff is quicker). */
 const VOLUME_REFRESH_MS = 10_000;
+const GC_INTERVAL_MS = 60_000;
 
 /** Everything a real node agent needs to join a cluster. */
 export interface NodeAgentOptions {
@@ -223,6 +225,15 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     log: opts.log,
   });
   await kubeletServer.start(kubeletPort);
+  // kubelet's container GC runs every minute, image GC every five; one loop does both here.
+  const gcTimer = setInterval(() => {
+    collectGarbage(cri, () => {
+      const fs = statfsSync(paths.root);
+      return { capacity: fs.blocks * fs.bsize, used: (fs.blocks - fs.bavail) * fs.bsize };
+    }).then((r) => {
+      if (r.containers.length + r.sandboxes.length + r.images.length) opts.log('garbage collected', { containers: r.containers.length, sandboxes: r.sandboxes.length, images: r.images.length });
+    }, (err) => opts.log('garbage collection failed', { err: (err as Error).message }));
+  }, GC_INTERVAL_MS);
   const volumeTimer = setInterval(() => {
     for (const pod of kubelet.pods()) {
       if (pod.metadata.deletionTimestamp || ['Succeeded', 'Failed'].includes((pod.status as { phase?: string } | undefined)?.phase ?? '')) continue;
@@ -239,6 +250,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
       stats.stop();
       clearInterval(manifestTimer);
       clearInterval(volumeTimer);
+      clearInterval(gcTimer);
       await kubeletServer.stop();
       heartbeat.stop();
       await kubelet.stop();
