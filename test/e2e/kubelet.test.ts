@@ -85,6 +85,22 @@ describe('kubelet with real containers (skiff server + embedded agent)', { skip 
     assert.match(await body, /Welcome to nginx!/);
   });
 
+  test('a hostPort reaches the pod from the host through the portmap plugin', async () => {
+    const hostPort = await freePort();
+    cluster.ok(['apply', '-f', '-'], [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: hostport}',
+      'spec:', '  containers:', '  - name: web', '    image: nginx:1.27', `    ports: [{containerPort: 80, hostPort: ${hostPort}}]`,
+    ].join('\n'));
+    await waitPhase('hostport');
+    let page = '';
+    for (let i = 0; i < 20 && !page; i++) {
+      page = await httpGet(`http://127.0.0.1:${hostPort}/`).catch(() => '');
+      if (!page) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.match(page, /Welcome to nginx!/);
+    cluster.ok(['delete', 'pod', 'hostport', '--grace-period=1']);
+  });
+
   test('an init container runs to completion before the app container starts', async () => {
     cluster.ok(['apply', '-f', '-'], [
       'apiVersion: v1', 'kind: Pod', 'metadata: {name: init-demo}',
