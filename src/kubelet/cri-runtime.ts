@@ -6,7 +6,7 @@ import type { ContainerRuntime as Cri } from './cri/interface.ts';
 import { CriError } from './cri/client.ts';
 import type { Container, ContainerConfig, ContainerStatus, LinuxContainerResources, Mount, PodSandboxConfig, PortMapping } from './cri/types.ts';
 import type {
-  ContainerRuntime, ContainerSpec, ExecResult, KubeletPod, PullAuth, RuntimeContainerState, RuntimeContainerStatus, RuntimeImage, SandboxInfo,
+  PodRuntime, ContainerSpec, ExecResult, KubeletPod, PullAuth, RuntimeContainerState, RuntimeContainerStatus, RuntimeImage, SandboxInfo,
 } from './runtime-interface.ts';
 import { dnsConfigFor, type ClusterDNS } from './dns-config.ts';
 import { expandCommand } from './env/expansion.ts';
@@ -59,7 +59,7 @@ const MIN_SHARES = 2;
  * maps CRI states back. A sandbox already running for the pod's UID is adopted, so a restarted
  * agent picks up the pods it left running. Exited containers' statuses are cached: they never change.
  */
-export class CriPodRuntime implements ContainerRuntime {
+export class CriPodRuntime implements PodRuntime {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly exited = new Map<string, RuntimeContainerStatus>();
   private readonly started = new Map<string, RuntimeContainerStatus>();

@@ -1,6 +1,6 @@
 import type {
   Clock,
-  ContainerRuntime,
+  PodRuntime,
   ContainerSpec,
   ExecResult,
   KubeletPod,
@@ -75,10 +75,10 @@ interface FakeContainer extends RuntimeContainerStatus {
 }
 
 /**
- * In-memory ContainerRuntime for tests. Containers run until their scripted exit (per container
+ * In-memory PodRuntime for tests. Containers run until their scripted exit (per container
  * name, one ScriptedRun per start) or until stopped. Every call is appended to `calls`.
  */
-export class FakeRuntime implements ContainerRuntime {
+export class FakeRuntime implements PodRuntime {
   readonly calls: string[] = [];
   readonly sandboxes = new Map<string, { pod: KubeletPod; state: 'ready' | 'notready' }>();
   private readonly containers = new Map<string, FakeContainer>();

@@ -1,4 +1,4 @@
-import type { Clock, ContainerRuntime, ContainerSpec, KubeletPod } from './runtime-interface.ts';
+import type { Clock, PodRuntime, ContainerSpec, KubeletPod } from './runtime-interface.ts';
 import type { CrashBackoff } from './pod-worker-backoff.ts';
 import { goDurationMillis } from './pod-worker-backoff.ts';
 import type { PodEventSink } from './pod-worker.ts';
@@ -28,7 +28,7 @@ export type PullCredentialsSource = (pod: KubeletPod, image: string) => Promise<
 
 /** Collaborators of an ImageManager. */
 export interface ImageManagerDeps {
-  runtime: ContainerRuntime;
+  runtime: PodRuntime;
   clock: Clock;
   /** Pull back-off, keyed by `<pod uid>/<image>`. */
   backoff: CrashBackoff;

@@ -6,7 +6,7 @@ import { SharedInformer } from '../machinery/informer.ts';
 import type { EventRecorder } from '../machinery/event-recorder.ts';
 import { PodWorkers } from './pod-workers.ts';
 import type { PullCredentialsSource } from './image-manager.ts';
-import type { ContainerRuntime, KubeletPod } from './runtime-interface.ts';
+import type { PodRuntime, KubeletPod } from './runtime-interface.ts';
 import { realClock } from './runtime-interface.ts';
 import { isMirrorPod, mirrorPodFor, CONFIG_MIRROR, CONFIG_HASH } from './static-pods.ts';
 
@@ -18,7 +18,7 @@ export interface KubeletOptions {
   client: KubeClient;
   nodeName: string;
   nodeIP: string;
-  runtime: ContainerRuntime;
+  runtime: PodRuntime;
   recorder?: EventRecorder;
   /** Lists the UIDs of pods that have runtime state on this node (sandboxes), for orphan cleanup at start. */
   runtimePodUids?(): Promise<{ uid: string; remove(): Promise<void> }[]>;

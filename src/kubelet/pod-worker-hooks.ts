@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { Clock, ContainerRuntime, HandlerSpec } from './runtime-interface.ts';
+import type { Clock, PodRuntime, HandlerSpec } from './runtime-interface.ts';
 import { resolvePort, type ProbeTarget } from './probes.ts';
 
 /** Runs a lifecycle hook (postStart/preStop) for a container; rejects with the failure message. */
@@ -9,7 +9,7 @@ export type HookRunner = (hook: HandlerSpec, target: ProbeTarget, timeoutSeconds
  * kubelet's lifecycle handler runner: exec in the container (non-zero exit fails), httpGet to the pod
  * (status outside [200, 400) fails), or sleep.
  */
-export function defaultHookRunner(runtime: ContainerRuntime, clock: Clock): HookRunner {
+export function defaultHookRunner(runtime: PodRuntime, clock: Clock): HookRunner {
   return async (hook, target, timeoutSeconds) => {
     if (hook.exec) {
       const result = await runtime.exec(target.containerId, hook.exec.command ?? [], timeoutSeconds);

@@ -1,4 +1,4 @@
-import type { Clock, ContainerRuntime, ContainerSpec, KubeletPod, RuntimeContainerStatus } from './runtime-interface.ts';
+import type { Clock, PodRuntime, ContainerSpec, KubeletPod, RuntimeContainerStatus } from './runtime-interface.ts';
 import { attemptsOf, generatePodStatus, type WaitingOverride } from './status.ts';
 import { CrashBackoff, goDuration } from './pod-worker-backoff.ts';
 import type { HookRunner } from './pod-worker-hooks.ts';
@@ -10,7 +10,7 @@ export type PodEventSink = (pod: KubeletPod, type: 'Normal' | 'Warning', reason:
 
 /** Collaborators of a PodWorker. */
 export interface PodWorkerDeps {
-  runtime: ContainerRuntime;
+  runtime: PodRuntime;
   clock: Clock;
   probes: ProbeManager;
   hooks: HookRunner;

@@ -1,4 +1,4 @@
-import type { Clock, ContainerRuntime, KubeletPod } from './runtime-interface.ts';
+import type { Clock, PodRuntime, KubeletPod } from './runtime-interface.ts';
 import { PodWorker, type PodEventSink, type SyncResult } from './pod-worker.ts';
 import { CrashBackoff } from './pod-worker-backoff.ts';
 import type { PullCredentialsSource } from './image-manager.ts';
@@ -7,7 +7,7 @@ import { defaultProbeRunner, ProbeManager, type ProbeRunner } from './probes.ts'
 
 /** Options of the PodWorkers set. */
 export interface PodWorkersOptions {
-  runtime: ContainerRuntime;
+  runtime: PodRuntime;
   clock: Clock;
   hostIP?: string;
   /** Lifecycle hook runner; default runs exec/httpGet/sleep hooks for real. */

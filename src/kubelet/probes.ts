@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type { Clock, ContainerRuntime, ContainerSpec, ProbeSpec } from './runtime-interface.ts';
+import type { Clock, PodRuntime, ContainerSpec, ProbeSpec } from './runtime-interface.ts';
 
 /** Where a probe is aimed: the container (for exec) and the pod IP (for network probes). */
 export interface ProbeTarget {
@@ -23,7 +23,7 @@ export function resolvePort(port: number | string, container: ContainerSpec): nu
 }
 
 /** The kubelet's probe runner: exec via the runtime, httpGet, tcpSocket and grpc health checks. */
-export function defaultProbeRunner(runtime: ContainerRuntime): ProbeRunner {
+export function defaultProbeRunner(runtime: PodRuntime): ProbeRunner {
   return async (probe, target, timeoutSeconds) => {
     try {
       if (probe.exec) return (await runtime.exec(target.containerId, probe.exec.command ?? [], timeoutSeconds)).exitCode === 0;

@@ -149,7 +149,7 @@ export interface RuntimeImage {
  * The container runtime as the pod worker needs it: a small subset of CRI. Every method rejects
  * on runtime errors.
  */
-export interface ContainerRuntime {
+export interface PodRuntime {
   /** Creates and starts the pod sandbox (network namespace + pause); resolves its id and pod IP. */
   runSandbox(pod: KubeletPod): Promise<SandboxInfo>;
   stopSandbox(sandboxId: string): Promise<void>;
