@@ -198,13 +198,21 @@ describe('workloads on simulated nodes', () => {
     assert.deepEqual(created.map((m: { name: string }) => m.name), ['web-0', 'web-1', 'web-2']);
     assert.ok(created[0].creationTimestamp <= created[1].creationTimestamp && created[1].creationTimestamp <= created[2].creationTimestamp);
     const deletions: string[] = [];
+    let listed = 0;
+    let partial = '';
     const watch = c.spawnKubectl(['get', 'pods', '-l', 'app=sts', '-w', '--output-watch-events', '--no-headers']);
     watch.stdout!.on('data', (d: Buffer) => {
-      for (const line of String(d).split('\n')) {
+      // Lines can straddle chunks: keep the unfinished tail for the next one.
+      const lines = (partial + String(d)).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (/^ADDED\s/.test(line)) listed++;
         const m = /^DELETED\s+(\S+)/.exec(line);
         if (m && !deletions.includes(m[1])) deletions.push(m[1]);
       }
     });
+    // Scale only once the watch has listed the three pods, so it cannot miss a deletion.
+    await eventually('the watch to list the pods', () => listed >= 3);
     c.ok(['scale', 'statefulset', 'web', '--replicas=1']);
     await eventually('only web-0 left', () => {
       const left = pods('app=sts').map((p) => p.name);
