@@ -65,33 +65,59 @@ export interface ScaleResult {
   notes: string[];
 }
 
-/** Counts the pods of a namespace by phase, from one watch (no objects kept). */
+/**
+ * Counts the pods of a namespace by phase from a list and a watch (no objects kept), re-watching
+ * from the last resourceVersion when the server ends the watch and relisting after a 410.
+ */
 class PhaseCounter {
-  readonly running = new Set<string>();
-  readonly existing = new Set<string>();
+  running = new Set<string>();
+  existing = new Set<string>();
+  private stopped = false;
   private stream?: { close(): void };
 
   async start(client: RestClient, namespace: string): Promise<void> {
-    const list = await client.list(PODS, { namespace, limit: 1 });
-    const stream = await client.watch(PODS, { namespace, resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: true });
-    this.stream = stream;
+    let rv = await this.relist(client, namespace);
     void (async () => {
-      for await (const event of stream) {
-        const name = event.object.metadata?.name;
-        if (!name || event.type === 'BOOKMARK') continue;
-        if (event.type === 'DELETED') {
-          this.existing.delete(name);
-          this.running.delete(name);
-          continue;
+      while (!this.stopped) {
+        try {
+          const stream = await client.watch(PODS, { namespace, resourceVersion: rv, allowWatchBookmarks: true });
+          this.stream = stream;
+          for await (const event of stream) {
+            rv = event.object.metadata?.resourceVersion ?? rv;
+            if (event.type !== 'BOOKMARK') this.observe(event.type, event.object);
+          }
+        } catch (err) {
+          if (this.stopped) return;
+          if ((err as { code?: number }).code === 410) rv = await this.relist(client, namespace).catch(() => rv);
+          else await sleep(1000);
         }
-        this.existing.add(name);
-        if ((event.object.status as { phase?: string } | undefined)?.phase === 'Running') this.running.add(name);
-        else this.running.delete(name);
       }
-    })().catch(() => {});
+    })();
+  }
+
+  private async relist(client: RestClient, namespace: string): Promise<string> {
+    const list = await client.list(PODS, { namespace, resourceVersion: '0' });
+    this.running = new Set();
+    this.existing = new Set();
+    for (const pod of list.items) this.observe('ADDED', pod);
+    return list.metadata.resourceVersion ?? '';
+  }
+
+  private observe(type: string, pod: KubeObject): void {
+    const name = pod.metadata?.name;
+    if (!name) return;
+    if (type === 'DELETED') {
+      this.existing.delete(name);
+      this.running.delete(name);
+      return;
+    }
+    this.existing.add(name);
+    if ((pod.status as { phase?: string } | undefined)?.phase === 'Running') this.running.add(name);
+    else this.running.delete(name);
   }
 
   stop(): void {
+    this.stopped = true;
     this.stream?.close();
   }
 }

@@ -65,3 +65,18 @@ test('sorted() lists in key order through creates, updates and deletes, narrowed
   cache.stop();
   await storage.close();
 });
+
+test('keeps every event of the last 75 s (beyond 2,000) for watches that resume, as the Kubernetes watch cache does', async () => {
+  const storage = new MemoryStorage();
+  const first = await storage.create(`${PREFIX}d/hot`, cm('hot', '0'));
+  const cache = new WatchCache(storage, [PREFIX]);
+  await cache.start();
+  let rev = first;
+  for (let i = 1; i <= 3000; i++) rev = await storage.update(`${PREFIX}d/hot`, cm('hot', String(i)), rev);
+  await cache.waitFor(rev);
+  const since = cache.resource(PREFIX).eventsSince(first);
+  assert.ok(since, 'a watch from before the last 2,000 events still resumes while they are fresh');
+  assert.equal(since!.length, 3000);
+  cache.stop();
+  await storage.close();
+});

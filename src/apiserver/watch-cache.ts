@@ -16,8 +16,17 @@ export interface CacheEvent {
 
 export type CacheListener = (event: CacheEvent) => void;
 
-/** How many events per resource the cache keeps for watches that resume from an older resourceVersion. */
-const HISTORY_PER_RESOURCE = 2000;
+/**
+ * History the cache keeps per resource for watches that resume from an older resourceVersion, as
+ * Kubernetes' watch cache sizes itself: at least 2,000 events, and every event of the last 75 s
+ * (eventFreshDuration) up to 102,400 (its upper bound). A fixed count was a few seconds at 300 pod
+ * writes/s, so a client that listed 100,000 pods could never start its watch (410, relist, 410...).
+ */
+const HISTORY_MIN_EVENTS = 2000;
+const HISTORY_MAX_EVENTS = 102_400;
+const HISTORY_FRESH_MS = 75_000;
+/** Trimming drops at least this many events at a time, so it is not an array shift per event. */
+const HISTORY_TRIM_BATCH = 512;
 
 /** The index of the first entry of `entries` (sorted by key) whose key is >= `key`. */
 function lowerBound(entries: readonly CachedObject[], key: string): number {
@@ -46,6 +55,8 @@ export class ResourceCache {
    */
   private sortedEntries?: CachedObject[];
   private history: CacheEvent[] = [];
+  /** When each history event arrived (Date.now()), parallel to `history`. */
+  private historyTimes: number[] = [];
   /** Watches may resume from any revision >= this one. */
   private windowStart: number;
   private listeners = new Set<CacheListener>();
@@ -98,11 +109,22 @@ export class ResourceCache {
       cacheEvent = { type: previous ? 'MODIFIED' : 'ADDED', current, previous, revision: current.revision };
     }
     this.history.push(cacheEvent);
-    if (this.history.length > HISTORY_PER_RESOURCE) {
-      const dropped = this.history.splice(0, this.history.length - HISTORY_PER_RESOURCE);
-      this.windowStart = dropped[dropped.length - 1].revision;
-    }
+    this.historyTimes.push(Date.now());
+    this.trimHistory();
     for (const listener of this.listeners) listener(cacheEvent);
+  }
+
+  /** Drops the oldest events beyond the bounds (see HISTORY_FRESH_MS), a batch at a time. */
+  private trimHistory(): void {
+    const n = this.history.length;
+    if (n < HISTORY_MIN_EVENTS + HISTORY_TRIM_BATCH) return;
+    let drop = Math.max(0, n - HISTORY_MAX_EVENTS);
+    const staleBefore = Date.now() - HISTORY_FRESH_MS;
+    while (drop < n - HISTORY_MIN_EVENTS && this.historyTimes[drop]! < staleBefore) drop++;
+    if (drop < HISTORY_TRIM_BATCH && n <= HISTORY_MAX_EVENTS + HISTORY_TRIM_BATCH) return;
+    this.windowStart = this.history[drop - 1]!.revision;
+    this.history.splice(0, drop);
+    this.historyTimes.splice(0, drop);
   }
 
   /**

@@ -32,7 +32,7 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   resyncPeriodMs?: number;
   /** Extra indexes beside the namespace index. */
   indexers?: Record<string, IndexFunc<T>>;
-  /** Page size of the list (client-go's pager uses 500). */
+  /** List in pages of this size (client-go's pager uses 500); by default one request, answered from the server's watch cache. */
   pageSize?: number;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
@@ -212,20 +212,22 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   /**
-   * Lists in pages; if a continue token expires mid-way, falls back to one full list (client-go's
-   * pager). As the reflector does, a list at a specific resourceVersion asks for no pages, so the
-   * server can answer it from its watch cache; at "0" the server ignores the limit anyway.
+   * Lists the objects, in pages only when `pageSize` was given (then, if a continue token expires
+   * mid-way, it falls back to one full list, as client-go's pager does). By default one request:
+   * the API server answers it from its watch cache at its newest revision, so the watch that
+   * follows starts from there; a paged list of 100,000 pods read page by page from storage took so
+   * long under heavy writes that its revision had left the watch window before the watch began.
    */
   private async listAll(resourceVersionToList: string): Promise<{ items: T[]; resourceVersion: string }> {
     const base = { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, resourceVersion: resourceVersionToList || undefined, signal: this.abort.signal };
-    const paged = resourceVersionToList === '' || resourceVersionToList === '0';
+    const paged = this.opts.pageSize !== undefined && (resourceVersionToList === '' || resourceVersionToList === '0');
     const items: T[] = [];
     let token: string | undefined;
     let resourceVersion = '';
     do {
       try {
         // Later pages carry only the continue token (the API refuses a resourceVersion with it).
-        const page = await this.client.list<T>(this.ref, { ...base, resourceVersion: token ? undefined : base.resourceVersion, limit: paged ? (this.opts.pageSize ?? 500) : undefined, continue: token });
+        const page = await this.client.list<T>(this.ref, { ...base, resourceVersion: token ? undefined : base.resourceVersion, limit: paged ? this.opts.pageSize : undefined, continue: token });
         // One page may hold every object (a list at "0"): no spread, which would overflow the stack at 150,000 items.
         for (const item of page.items) items.push(item);
         token = page.metadata.continue || undefined;

@@ -29,8 +29,14 @@ export interface SimulatedNodesOptions {
   defaultExitAfterMs?: number;
   /** Upper bound of the wait before a deleted pod is removed (default 1 s). */
   maxDeleteDelayMs?: number;
-  /** Requests in flight at most (default 64). */
+  /** Node heartbeat requests (registration, Leases, node status) in flight at most (default 64). */
   maxConcurrentWrites?: number;
+  /**
+   * Pod status writes and final deletes in flight at most (default 64). A budget of their own, as
+   * every kubelet has its own connection: 5,000 nodes renew 500 Leases a second, which would
+   * otherwise take every slot and leave bound pods Pending.
+   */
+  maxConcurrentPodWrites?: number;
   now?: () => number;
   /** Tests drive time with `tick()` instead of real timers. */
   manualTimers?: boolean;
@@ -52,7 +58,7 @@ interface SimNode {
  * node in kube-node-lease every 10 s, posts node status every 5 minutes and at once when someone
  * else changed it (a node controller marking it Unknown), and runs the pods bound to them
  * through their lifecycle (PodSimulator). One node informer, one pod informer and one timer for
- * all nodes; writes go through a concurrency limit. Pod IPs come from each node's spec.podCIDR
+ * all nodes; writes go through two concurrency limits (node heartbeats; pods). Pod IPs come from each node's spec.podCIDR
  * (or a fallback /24 from 10.128.0.0/9 until the node IPAM controller sets one).
  */
 export class SimulatedNodes {
@@ -90,7 +96,7 @@ export class SimulatedNodes {
     this.pods = new PodSimulator(this.podInformer, this.directory(), {
       client: opts.client,
       wheel: this.wheel,
-      limiter: this.limiter,
+      limiter: new ConcurrencyLimiter(opts.maxConcurrentPodWrites ?? 64),
       now: this.now,
       defaultExitAfterMs: opts.defaultExitAfterMs ?? 1000,
       maxDeleteDelayMs: opts.maxDeleteDelayMs ?? 1000,
