@@ -69,3 +69,36 @@ export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObj
   const json = spliced ?? JSON.stringify(object);
   return { key: kv.key, object: deepFreeze(object), json, bytes: Buffer.from(json), revision };
 }
+
+/**
+ * The text of `entry`'s metadata, cut from its cached JSON (no serialization), or undefined when
+ * that text is not canonical. For Tables, whose rows carry each object's metadata.
+ */
+export function metadataText(entry: CachedObject): string | undefined {
+  const prefix = canonicalPrefix(entry.object.apiVersion, entry.object.kind);
+  if (!prefix || !entry.json.startsWith(prefix)) return undefined;
+  const start = prefix.length - 1;
+  const end = endOfValue(entry.json, start);
+  return end < 0 ? undefined : entry.json.slice(start, end);
+}
+
+/** The index just past the JSON object or array that starts at `start` in `text`, or -1. */
+function endOfValue(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Skip the string, escapes included.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}

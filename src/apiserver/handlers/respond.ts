@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../api/object.ts';
-import { printTable } from '../tables/table.ts';
+import { printTable, type TableRow } from '../tables/table.ts';
 import { sendRaw, wantsTable } from '../http.ts';
 import type { HandlerContext } from './context.ts';
 
@@ -28,17 +28,21 @@ const PIECE_CHARS = 32 * 1024;
 /**
  * A Table of `items` as the pieces of its JSON body, for large lists: rows are serialized one by
  * one and gathered into pieces of ~32 K characters, so no string or buffer of the whole body is
- * ever built (encoding one multi-megabyte string costs more than printing the rows).
+ * ever built (encoding one multi-megabyte string costs more than printing the rows). With
+ * `metadataTexts` (each item's metadata as JSON, e.g. cut from the cache), rows carrying
+ * PartialObjectMetadata reuse that text instead of serializing the metadata again.
  */
-export function tableBody(ctx: HandlerContext, items: KubeObject[], listMeta: Record<string, unknown>): Buffer[] {
-  const { rows, ...envelope } = tableOf(ctx, items, listMeta) as { rows: unknown[] };
+export function tableBody(ctx: HandlerContext, items: KubeObject[], listMeta: Record<string, unknown>, metadataTexts?: readonly (string | undefined)[]): Buffer[] {
+  const { rows, ...envelope } = tableOf(ctx, items, listMeta) as { rows: TableRow[] };
   const head = JSON.stringify(envelope);
+  const reuseMetadata = metadataTexts !== undefined && includeObjectOf(ctx.query) === 'Metadata';
   // The envelope ends with its last field; the rows array is appended as the last field instead.
   const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"rows":[`)];
   let piece: string[] = [];
   let chars = 0;
   for (let i = 0; i < rows.length; i++) {
-    const row = JSON.stringify(rows[i]);
+    const metadata = reuseMetadata ? metadataTexts[i] : undefined;
+    const row = metadata === undefined ? JSON.stringify(rows[i]) : rowWithMetadata(rows[i], metadata);
     piece.push(i === 0 ? row : `,${row}`);
     chars += row.length + 1;
     if (chars >= PIECE_CHARS) {
@@ -50,6 +54,12 @@ export function tableBody(ctx: HandlerContext, items: KubeObject[], listMeta: Re
   piece.push(']}');
   parts.push(Buffer.from(piece.join('')));
   return parts;
+}
+
+/** JSON.stringify(row) for a row whose object is PartialObjectMetadata, with the metadata's JSON given. */
+function rowWithMetadata(row: TableRow, metadata: string): string {
+  const conditions = row.conditions ? `,"conditions":${JSON.stringify(row.conditions)}` : '';
+  return `{"cells":${JSON.stringify(row.cells)}${conditions},"object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":${metadata}}}`;
 }
 
 /** Adds Warning headers collected during the request (field validation in Warn mode). */

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../api/object.ts';
+import { decodeStored, encodeStored, metadataText } from './stored-object.ts';
+
+/** Metadata and data with everything a string scanner can trip over: quotes, escapes, braces, non-ASCII. */
+function tricky(): KubeObject {
+  return {
+    data: { 'a"b': '}{][\\"\\\\', emoji: 'ü😀', nested: '{"metadata":{"x":1}}' },
+    kind: 'ConfigMap',
+    metadata: { name: 'cm', namespace: 'default', resourceVersion: '3', labels: { 'x"}': '\\' }, annotations: { note: '"metadata":{' } },
+    apiVersion: 'v1',
+  };
+}
+
+test('a stored value is canonical, without resourceVersion, and decodes to the object at its revision', () => {
+  const value = encodeStored(tricky());
+  assert.ok(value.startsWith('{"apiVersion":"v1","kind":"ConfigMap","metadata":{'));
+  assert.equal(JSON.parse(value).metadata.resourceVersion, undefined);
+  const entry = decodeStored({ key: '/registry/core/configmaps/default/cm', value, createRevision: 5, modRevision: 9 });
+  const expected = { ...tricky(), metadata: { ...tricky().metadata, resourceVersion: '9' } };
+  assert.deepEqual(JSON.parse(entry.json), expected);
+  assert.deepEqual(entry.object, expected);
+  assert.equal(entry.bytes.toString('utf8'), entry.json);
+  assert.ok(Object.isFrozen(entry.object.metadata.labels));
+});
+
+test('values written by others (any key order, empty metadata, their own resourceVersion) are re-serialized correctly', () => {
+  const cases: [string, string][] = [
+    ['{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"}}', 'a'],
+    ['{"apiVersion":"v1","kind":"ConfigMap","metadata":{}}', ''],
+    ['{"apiVersion":"v1","kind":"ConfigMap","metadata":{"resourceVersion":"1","name":"b"}}', 'b'],
+    ['{"apiVersion":"v1","kind":"ConfigMap"}', ''],
+  ];
+  for (const [value, name] of cases) {
+    const entry = decodeStored({ key: 'k', value, createRevision: 1, modRevision: 7 });
+    const parsed = JSON.parse(entry.json);
+    assert.equal(parsed.metadata.resourceVersion, '7', value);
+    assert.equal(parsed.metadata.name ?? '', name, value);
+    assert.deepEqual(parsed, JSON.parse(JSON.stringify(entry.object)), value);
+  }
+});
+
+test('metadataText cuts exactly the metadata out of the cached text', () => {
+  const entry = decodeStored({ key: 'k', value: encodeStored(tricky()), createRevision: 1, modRevision: 4 });
+  assert.deepEqual(JSON.parse(metadataText(entry)!), entry.object.metadata);
+  const foreign = decodeStored({ key: 'k', value: '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"}}', createRevision: 1, modRevision: 2 });
+  assert.equal(metadataText(foreign), undefined);
+});
