@@ -177,19 +177,21 @@ export async function benchPodStartup(count: number): Promise<PodStartupResult> 
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const count = Number(process.argv[2] ?? 100);
-  const result = await benchPodStartup(count);
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+/** The markdown rows of a pod startup result, with the issue's targets. */
+export function podStartupRows(result: PodStartupResult): string[] {
   const agentTargetKiB = (60 + result.pods) * 1024;
-  process.stdout.write([
-    '',
+  return [
     '| measurement | result | raw floor (CRI direct) | target | verdict |',
     '|---|---|---|---|---|',
     `| pod startup p50, ${result.pods} pods | ${result.podStartupMs.p50} ms | ${result.rawFloorMs.p50} ms | | |`,
     `| pod startup p99, ${result.pods} pods | ${result.podStartupMs.p99} ms | ${result.rawFloorMs.p99} ms | < 1000 ms and < 2x floor (${result.ratioP99}x) | ${result.podStartupMs.p99 < 1000 && result.ratioP99 < 2 ? 'PASS' : 'FAIL'} |`,
     `| agent RSS idle | ${Math.round(result.agentRssIdleKiB / 1024)} MiB | | < 60 MB | ${result.agentRssIdleKiB < 60 * 1024 ? 'PASS' : 'FAIL'} |`,
     `| agent RSS with ${result.pods} pods | ${Math.round(result.agentRssWithPodsKiB / 1024)} MiB | | < ${60 + result.pods} MB | ${result.agentRssWithPodsKiB < agentTargetKiB ? 'PASS' : 'FAIL'} |`,
-    '',
-  ].join('\n'));
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const count = Number(process.argv[2] ?? 100);
+  const result = await benchPodStartup(count);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n\n${podStartupRows(result).join('\n')}\n`);
 }

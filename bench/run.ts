@@ -5,7 +5,8 @@
  * and the rest still run.
  *
  * Knobs for quick runs: SKIFF_BENCH_SECONDS, SKIFF_BENCH_FLOOR_SECONDS, SKIFF_BENCH_PODS,
- * SKIFF_BENCH_WATCHERS, SKIFF_BENCH_ONLY=load,read,watch,pods,rss (also: sched, the scheduler_perf
+ * SKIFF_BENCH_WATCHERS, SKIFF_BENCH_ONLY=load,read,watch,pods,rss,node (node: pod startup on a real
+ * agent, needs root; SKIFF_BENCH_NODE_PODS, default 100) (also: sched, the scheduler_perf
  * shapes of scheduler-api.ts, and scale, the 5,000-node / 150,000-pod run of scale.ts, which
  * takes 15-40 minutes; neither is in the default set); SKIFF_BENCH_CPU_PROF=DIR runs
  * the servers under `node --cpu-prof`.
@@ -21,6 +22,7 @@ import { benchIdleRss, rssRow, type RssResult } from './idle-rss.ts';
 import { evaluateTargets, targetRows, type TargetCheck } from './targets.ts';
 import { CASES, SCHEDULER_API_HEADER, benchSchedulerApi, schedulerApiRow, type SchedulerApiResult } from './scheduler-api.ts';
 import { benchScale, scaleRows, type ScaleResult } from './scale.ts';
+import { benchPodStartup, podStartupRows, type PodStartupResult } from './pod-startup.ts';
 import { envNumber } from './workload.ts';
 
 /** Everything one `npm run bench` measured. */
@@ -35,6 +37,7 @@ export interface BenchResults {
   rss?: RssResult;
   sched?: SchedulerApiResult[];
   scale?: ScaleResult;
+  node?: PodStartupResult;
   targets: TargetCheck[];
   failures: Record<string, string>;
   /** Wall time and the load generator's own CPU time per step: the client shares the 2 cores. */
@@ -42,7 +45,7 @@ export interface BenchResults {
 }
 
 const OUT = process.env.SKIFF_BENCH_OUT ?? '/tmp/skiff-bench/latest.json';
-const ONLY = new Set((process.env.SKIFF_BENCH_ONLY ?? 'load,read,watch,pods,rss').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.SKIFF_BENCH_ONLY ?? 'load,read,watch,pods,rss,node').split(',').map((s) => s.trim()));
 
 const steps: BenchResults['steps'] = [];
 
@@ -88,6 +91,7 @@ export async function runAll(): Promise<BenchResults> {
     for (const c of CASES) out.push(await benchSchedulerApi(c));
     return out;
   });
+  const node = await step('node', failures, () => benchPodStartup(envNumber('SKIFF_BENCH_NODE_PODS', 100)));
   const scale = await step('scale', failures, () => benchScale(5000, 150_000, 10_000, envNumber('SKIFF_SCALE_MINUTES', 40)));
   const cpu = cpus();
   return {
@@ -99,6 +103,7 @@ export async function runAll(): Promise<BenchResults> {
     listPods,
     rss,
     sched,
+    node,
     scale,
     targets: evaluateTargets({ load, listPods, rss }),
     failures,
@@ -119,6 +124,7 @@ export function markdown(r: BenchResults): string {
     parts.push('');
   }
   if (r.sched) parts.push('## Scheduler through the API (scheduler_perf shapes)', ...SCHEDULER_API_HEADER, ...r.sched.map(schedulerApiRow), '');
+  if (r.node) parts.push('## Pod startup on a real node (containerd, runc, CNI)', ...podStartupRows(r.node), '');
   if (r.scale) parts.push('## Scale (simulated nodes, pods, a Deployment 0 -> 10,000 -> 0)', ...scaleRows(r.scale), '');
   parts.push('## Targets', ...targetRows(r.targets), '');
   for (const [name, why] of Object.entries(r.failures)) parts.push(`- ${name} failed: ${why.split('\n')[0]}`);
