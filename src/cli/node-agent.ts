@@ -13,7 +13,7 @@ import { buildOfflineImages } from '../kubelet/images/build.ts';
 import { Kubelet } from '../kubelet/kubelet.ts';
 import { NodeHeartbeat } from '../kubelet/node-heartbeat.ts';
 import { nodeResources, readMachineInfo } from '../kubelet/node-status.ts';
-import { apiObjectSource } from '../kubelet/volumes/api-source.ts';
+import { apiObjectSource, cachedObjectSource } from '../kubelet/volumes/api-source.ts';
 import { volumePodResources } from '../kubelet/volumes/pod-resources.ts';
 import { VolumeManager } from '../kubelet/volumes/volume-manager.ts';
 import { readStaticPods } from '../kubelet/static-pods.ts';
@@ -144,7 +144,12 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
 
   const recorder = new ApiEventRecorder(client, { component: 'kubelet', host: nodeName }, opts.log);
   // Volumes live under DIR/agent/pods/<uid>/volumes (kubelet's /var/lib/kubelet/pods layout).
-  const objects = apiObjectSource(client);
+  const objectInformers = {
+    configMaps: new SharedInformer(client, findResource('', 'v1', 'configmaps')!, { log: opts.log }),
+    secrets: new SharedInformer(client, findResource('', 'v1', 'secrets')!, { log: opts.log }),
+    services: new SharedInformer(client, findResource('', 'v1', 'services')!, { log: opts.log }),
+  };
+  const objects = cachedObjectSource(apiObjectSource(client), objectInformers);
   const { allocatable } = nodeResources(machine);
   const volumes = new VolumeManager({ podsDir: join(agentDir, 'pods'), source: objects, nodeName, nodeAllocatable: allocatable, clusterDomain: opts.clusterDomain ?? 'cluster.local' });
   const runtime = new CriPodRuntime({
@@ -197,7 +202,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
 
   await heartbeat.start();
   nodeInformer.start();
+  for (const informer of Object.values(objectInformers)) informer.start();
   await nodeInformer.waitForSync();
+  await Promise.all(Object.values(objectInformers).map((i) => i.waitForSync()));
   // Static pods (k3s: agent/pod-manifests) are known before the first sync, so orphan cleanup spares them.
   const manifestsDir = join(agentDir, 'pod-manifests');
   mkdirSync(manifestsDir, { recursive: true });
@@ -255,6 +262,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
       heartbeat.stop();
       await kubelet.stop();
       await nodeInformer.stop();
+      await Promise.all(Object.values(objectInformers).map((i) => i.stop()));
       cri.close();
       client.close();
       await containerd?.stop();

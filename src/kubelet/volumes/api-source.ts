@@ -12,6 +12,8 @@ import type { RawRequest, RawResponse } from '../../client/rest-client.ts';
 import type { EnvSource } from '../env/container-env.ts';
 import type { KubeletPod } from '../runtime-interface.ts';
 import type { PodObjectSource } from './volume-manager.ts';
+import type { SharedInformer } from '../../machinery/informer.ts';
+import { NAMESPACE_INDEX } from '../../machinery/indexer.ts';
 
 const CONFIGMAPS = findResource('', 'v1', 'configmaps')!;
 const SECRETS = findResource('', 'v1', 'secrets')!;
@@ -52,5 +54,28 @@ export function apiObjectSource(client: ApiSourceClient): PodObjectSource & EnvS
       if (!status?.token || !status.expirationTimestamp) throw new Error('failed to create token: no token in server response');
       return { token: status.token, expirationTimestamp: status.expirationTimestamp };
     },
+  };
+}
+
+/** The informers a cached source reads from (all namespaces). */
+export interface ObjectInformers {
+  configMaps: SharedInformer;
+  secrets: SharedInformer;
+  services: SharedInformer;
+}
+
+/**
+ * `base` with ConfigMaps, Secrets and Services read from informers instead of a GET per call
+ * (kubelet's watch-based object managers): pod starts and the periodic volume refresh put no
+ * read load on the API server. An object the informer has not seen yet reads as missing, and the
+ * pod sync retries, as with kubelet's managers. Callers get frozen objects and must not change them.
+ */
+export function cachedObjectSource(base: PodObjectSource & EnvSource, informers: ObjectInformers): PodObjectSource & EnvSource {
+  const key = (ns: string, name: string): string => `${ns}/${name}`;
+  return {
+    ...base,
+    getConfigMap: async (ns, name) => informers.configMaps.indexer.getByKey(key(ns, name)),
+    getSecret: async (ns, name) => informers.secrets.indexer.getByKey(key(ns, name)),
+    listServices: async (ns) => informers.services.indexer.byIndex(NAMESPACE_INDEX, ns),
   };
 }
