@@ -118,7 +118,9 @@ export class SimulatedNodes {
       // Spread the periodic work over its period, so N nodes do not all write in the same instant.
       const spread = (node.index / Math.max(1, this.names.length)) * this.leaseIntervalMs;
       this.scheduleLease(node, t + this.leaseIntervalMs + spread);
-      this.scheduleStatus(node, t + this.statusIntervalMs + spread);
+      // Status posts are spread over their own (5-minute) period: spread over the lease's 10 s,
+      // 5,000 nodes posted 500 full Node objects a second in one burst every period.
+      this.scheduleStatus(node, t + this.statusIntervalMs + (node.index / Math.max(1, this.names.length)) * this.statusIntervalMs);
     }
     await Promise.all([this.nodeInformer.waitForSync(), this.podInformer.waitForSync()]);
   }
