@@ -208,7 +208,7 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
     // stdin stays open while the command runs, as at a terminal: closing a TTY's input hangs the shell up.
     // The pty gets a size first, so kubectl sends a resize that the container's terminal reports. The
     // resize travels beside the command's start (as in Kubernetes), so the shell waits briefly for it.
-    const command = `stty rows 31 cols 101; ${KUBECTL} --kubeconfig ${kubeconfig} exec -it web -c app -- sh -c 'tty; for i in 1 2 3 4 5 6 7 8 9 10; do s=\$(stty size 2>/dev/null) && break; sleep 0.2; done; echo \$s; echo done'`;
+    const command = `stty rows 31 cols 101; ${KUBECTL} --kubeconfig ${kubeconfig} exec -it web -c app -- sh -c 'tty; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do s=\$(stty size 2>/dev/null); [ -n \"\$s\" ] && [ \"\$s\" != \"0 0\" ] && break; sleep 0.2; done; echo \$s; echo done'`;
     const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
