@@ -8,23 +8,17 @@ import { SimulatedNodes } from '../kubelet/simulated/simulated-nodes.ts';
 import { DEFAULT_NODE_TEMPLATE, parseKeyValues, parseTaints } from '../kubelet/simulated/node-template.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { startNodeAgent } from './node-agent.ts';
+import { addNodeOptions, nodeOptionsFromFlags, type NodeFlags } from './node-flags.ts';
 
 /** Flags of `skiff agent`, as commander hands them over. */
-export interface AgentFlags {
+export interface AgentFlags extends NodeFlags {
   server: string;
   token: string;
   serverCa?: string;
   simulate?: string;
   nodeNamePrefix: string;
   nodeCapacity?: string;
-  nodeLabels?: string;
-  nodeTaints?: string;
   dataDir: string;
-  nodeName?: string;
-  nodeIp?: string;
-  kubeletPort?: string;
-  cniBridge?: string;
-  containerRuntimeEndpoint?: string;
 }
 
 /**
@@ -53,13 +47,7 @@ export async function runAgent(flags: AgentFlags): Promise<() => Promise<void>> 
       server: flags.server,
       ca: resolveServerCA(flags),
       token: flags.token,
-      nodeName: flags.nodeName,
-      nodeIP: flags.nodeIp,
-      kubeletPort: flags.kubeletPort ? Number(flags.kubeletPort) : undefined,
-      cniBridge: flags.cniBridge,
-      containerRuntimeEndpoint: flags.containerRuntimeEndpoint,
-      labels: parseKeyValues(flags.nodeLabels),
-      taints: parseTaints(flags.nodeTaints),
+      ...nodeOptionsFromFlags(flags),
       log: (msg, extra) => log.warn(extra ?? {}, msg),
     });
     process.stdout.write(`skiff agent is running node ${agent.nodeName}\n`);
@@ -91,23 +79,17 @@ export async function runAgent(flags: AgentFlags): Promise<() => Promise<void>> 
 
 /** Registers `skiff agent` (k3s-style flags, plus the simulation ones). */
 export function registerAgentCommand(program: Command): void {
-  program
+  const agent = program
     .command('agent')
     .description('Join a cluster as a node: kubelet with containerd, or simulated (hollow) nodes for scale tests')
     .requiredOption('--server <url>', 'URL of the API server, e.g. https://10.0.0.1:6443')
     .requiredOption('--token <token>', 'join token (DIR/server/node-token on the server)')
     .option('--server-ca <file>', 'CA certificate of the server (DIR/server/tls/ca.crt on the server)')
     .option('--simulate <n>', 'run N simulated nodes instead of a kubelet')
-    .option('--node-name <name>', 'node name (default: the host name)')
-    .option('--node-ip <ip>', 'IP address the node advertises (default: first non-loopback IPv4)')
-    .option('--kubelet-port <port>', 'port of the kubelet HTTPS API', '10250')
-    .option('--cni-bridge <name>', 'host bridge of the pod network', 'skiff0')
-    .option('--container-runtime-endpoint <socket>', 'use this CRI socket instead of starting containerd')
     .option('--node-name-prefix <prefix>', 'name prefix of simulated nodes', DEFAULT_NODE_TEMPLATE.namePrefix)
     .option('--node-capacity <list>', 'capacity of simulated nodes, e.g. cpu=32,memory=256Gi,pods=110')
-    .option('--node-labels <list>', 'extra node labels, k=v,...')
-    .option('--node-taints <list>', 'node taints, k=v:NoSchedule,...')
-    .option('--data-dir <dir>', 'folder holding state', defaultDataDir())
+    .option('--data-dir <dir>', 'folder holding state', defaultDataDir());
+  addNodeOptions(agent)
     .action(async (flags: AgentFlags) => {
       stopOnSignal(await runAgent(flags));
     });

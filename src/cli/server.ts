@@ -21,9 +21,9 @@ import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { startControlPlane } from './control-plane.ts';
 import { startNodeAgent, type RunningNodeAgent } from './node-agent.ts';
-import { parseKeyValues, parseTaints } from '../kubelet/simulated/node-template.ts';
+import { addNodeOptions, nodeOptionsFromFlags, type NodeFlags } from './node-flags.ts';
 
-export interface ServerFlags {
+export interface ServerFlags extends NodeFlags {
   dataDir: string;
   httpsListenPort: string;
   bindAddress: string;
@@ -36,13 +36,6 @@ export interface ServerFlags {
   /** Run the scheduler and controller manager on the API server's thread rather than in worker threads. */
   controlPlaneInProcess?: boolean;
   clusterCidr?: string;
-  nodeName?: string;
-  nodeIp?: string;
-  kubeletPort?: string;
-  cniBridge?: string;
-  containerRuntimeEndpoint?: string;
-  nodeLabels?: string;
-  nodeTaints?: string;
 }
 
 /** Kubernetes compacts every 5 minutes; like kine, skiff keeps the last 1000 revisions of history. */
@@ -112,13 +105,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
         server,
         ca: pki.caCert,
         token: nodeToken,
-        nodeName: flags.nodeName,
-        nodeIP: flags.nodeIp,
-        kubeletPort: flags.kubeletPort ? Number(flags.kubeletPort) : undefined,
-        cniBridge: flags.cniBridge,
-        containerRuntimeEndpoint: flags.containerRuntimeEndpoint,
-        labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true', ...parseKeyValues(flags.nodeLabels) },
-        taints: parseTaints(flags.nodeTaints),
+        ...nodeOptionsFromFlags(flags, { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' }),
         log: (msg, extra) => log.warn({ component: 'kubelet', ...(extra ?? {}) }, msg),
       });
     } catch (err) {
@@ -144,7 +131,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
 
 /** Registers `skiff server` with the k3s-style flags tests and tools rely on. */
 export function registerServerCommand(program: Command): void {
-  program
+  const server = program
     .command('server')
     .description('Run the control plane (API server over SQLite or etcd) and, by default, a node agent')
     .option('--data-dir <dir>', 'folder holding state', defaultDataDir())
@@ -157,14 +144,8 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--disable-controller-manager', 'do not run the controllers')
     .option('--control-plane-in-process', 'run the scheduler and controllers on the API server thread (default: one worker thread each)')
-    .option('--cluster-cidr <cidr>', 'pod network, a /24 per node', '10.42.0.0/16')
-    .option('--node-name <name>', 'name of the embedded agent\'s node (default: the host name)')
-    .option('--node-ip <ip>', 'IP address the node advertises (default: first non-loopback IPv4)')
-    .option('--node-labels <list>', 'extra node labels, k=v,...')
-    .option('--node-taints <list>', 'node taints, k=v:NoSchedule,...')
-    .option('--kubelet-port <port>', 'port of the kubelet HTTPS API', '10250')
-    .option('--cni-bridge <name>', 'host bridge of the pod network', 'skiff0')
-    .option('--container-runtime-endpoint <socket>', 'use this CRI socket instead of starting containerd')
+    .option('--cluster-cidr <cidr>', 'pod network, a /24 per node', '10.42.0.0/16');
+  addNodeOptions(server)
     .action(async (flags: ServerFlags) => {
       stopOnSignal(await runServer(flags));
     });

@@ -56,6 +56,11 @@ export class Kubelet {
   private readonly finished = new Set<string>();
   /** Static pods from the manifest folder, by UID (the manifest hash). */
   private readonly staticPods = new Map<string, KubeletPod>();
+  /** Static pods whose manifest went away: their mirror is removed once they are down. */
+  private readonly removedStatic = new Set<string>();
+  /** One mirror sync per pod name at a time; a request during one runs it again after. */
+  private readonly mirrorSyncs = new Map<string, Promise<void>>();
+  private readonly mirrorResync = new Set<string>();
   private readonly log: (msg: string, extra?: Record<string, unknown>) => void;
   private stopped = false;
 
@@ -127,8 +132,6 @@ export class Kubelet {
     }
   }
 
-  private readonly removedStatic = new Set<string>();
-
   private staticPodNamed(namespace: string, name: string): KubeletPod | undefined {
     for (const pod of this.staticPods.values()) if (pod.metadata.namespace === namespace && pod.metadata.name === name) return pod;
     return undefined;
@@ -164,9 +167,6 @@ export class Kubelet {
     this.mirrorSyncs.set(key, done);
     return done;
   }
-
-  private readonly mirrorSyncs = new Map<string, Promise<void>>();
-  private readonly mirrorResync = new Set<string>();
 
   private async doSyncMirror(namespace: string, name: string): Promise<void> {
     if (this.stopped) return;
