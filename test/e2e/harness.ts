@@ -24,12 +24,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `fn` every 250 ms until it returns something truthy; fails after `timeoutMs` with the last error. */
-export async function eventually<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
-      const value = fn();
+      const value = await fn();
       if (value) return value;
     } catch (err) {
       last = err;

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, TestCluster } from './harness.ts';
+import { eventually, freePort, TestCluster } from './harness.ts';
+import { requireContainerdHost } from '../../src/kubelet/runtime/test-containerd.ts';
 
 // Issue 4's image pulls, for real: Debian's docker-registry serves images on loopback, configured
 // as plain-http mirrors through DIR/agent/registries.yaml; the embedded agent's containerd pulls
@@ -19,25 +20,10 @@ const PASSWORD = 'pull-s3cret';
 type Json = Record<string, any>;
 
 function requireHost(): void {
-  assert.equal(process.getuid?.(), 0, 'image pull e2e tests need root (or set SKIFF_SKIP_CONTAINERD_TESTS=1)');
-  for (const bin of ['/usr/bin/containerd', '/usr/bin/ctr', '/usr/sbin/runc', '/usr/lib/cni/bridge', REGISTRY_BIN, '/usr/bin/perl']) {
+  requireContainerdHost();
+  for (const bin of [REGISTRY_BIN, '/usr/bin/perl']) {
     assert.ok(existsSync(bin), `${bin} is missing: run scripts/setup.sh (or set SKIFF_SKIP_CONTAINERD_TESTS=1)`);
   }
-}
-
-async function eventually<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 /** A bcrypt htpasswd line (the registry accepts only bcrypt), made offline with libcrypt through perl. */

@@ -2,7 +2,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { ApiServer } from '../../src/apiserver/server.ts';
 import { kubeconfigYaml } from '../../src/cli/kubeconfig.ts';
 import { CriClient } from '../../src/kubelet/cri/client.ts';
 import type { ContainerConfig, PodSandboxConfig } from '../../src/kubelet/cri/types.ts';
-import { SKIP_CONTAINERD_TESTS, startTestContainerd, type TestContainerd } from '../../src/kubelet/runtime/test-containerd.ts';
+import { httpGet, SKIP_CONTAINERD_TESTS, startTestContainerd, type TestContainerd } from '../../src/kubelet/runtime/test-containerd.ts';
 import { KubeletRequestError, type KubeletServerDeps } from '../../src/kubelet/server/deps.ts';
 import { KubeletServer } from '../../src/kubelet/server/server.ts';
 import { obtainServingCert } from '../../src/kubelet/server/serving-cert.ts';
@@ -279,20 +278,6 @@ describe('kubectl logs, exec, attach and port-forward through the API server and
     });
   }
 });
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Runs a program to completion without blocking the event loop (bounded by 60 s). */
 function run(file: string, args: string[], input?: string | Buffer, env: Record<string, string> = {}): Promise<Result> {

@@ -2,41 +2,19 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { eventually, freePort, KUBECTL, TestCluster } from './harness.ts';
+import { httpGet, requireContainerdHost, SKIP_CONTAINERD_TESTS } from '../../src/kubelet/runtime/test-containerd.ts';
 
 // Issue 4's acceptance with the real kubectl against `skiff server` and its embedded agent: real
 // containerd, runc and CNI. Needs root and scripts/setup.sh's packages; only
 // SKIFF_SKIP_CONTAINERD_TESTS=1 opts out (CI does not set it).
-const skip = process.env.SKIFF_SKIP_CONTAINERD_TESTS === '1';
 const CLUSTER_CIDR = '10.77.0.0/16';
-
-function requireHost(): void {
-  assert.equal(process.getuid?.(), 0, 'kubelet e2e tests need root (or set SKIFF_SKIP_CONTAINERD_TESTS=1)');
-  for (const bin of ['/usr/bin/containerd', '/usr/sbin/runc', '/usr/lib/cni/bridge', '/bin/busybox']) {
-    assert.ok(existsSync(bin), `${bin} is missing: run scripts/setup.sh (or set SKIFF_SKIP_CONTAINERD_TESTS=1)`);
-  }
-}
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 type Json = Record<string, any>;
 
 
-describe('kubelet with real containers (skiff server + embedded agent)', { skip }, () => {
+describe('kubelet with real containers (skiff server + embedded agent)', { skip: SKIP_CONTAINERD_TESTS }, () => {
   let cluster: TestCluster;
   const pod = (name: string): Json => JSON.parse(cluster.ok(['get', 'pod', name, '-o', 'json']));
   const ctr = (...args: string[]): string =>
@@ -48,7 +26,7 @@ describe('kubelet with real containers (skiff server + embedded agent)', { skip 
   }, 90_000);
 
   before(async () => {
-    requireHost();
+    requireContainerdHost();
     cluster = await TestCluster.start('sqlite', [], { bridge: 'skiffe2e0', clusterCIDR: CLUSTER_CIDR });
     await eventually('the node to be Ready', () => cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}']).stdout === 'True', 90_000);
   });
@@ -77,8 +55,8 @@ describe('kubelet with real containers (skiff server + embedded agent)', { skip 
     assert.match(p.status.podIP, /^10\.77\./);
     assert.match(p.status.containerStatuses[0].containerID, /^containerd:\/\//);
     assert.equal(p.status.qosClass, 'BestEffort');
-    const body = await eventually('HTTP from the pod', async () => httpGet(`http://${p.status.podIP}/`) as never, 10_000);
-    assert.match(await body, /Welcome to nginx!/);
+    const body = await eventually('HTTP from the pod', () => httpGet(`http://${p.status.podIP}/`), 10_000);
+    assert.match(body, /Welcome to nginx!/);
   });
 
   test('a hostPort reaches the pod from the host through the portmap plugin', async () => {
@@ -88,12 +66,7 @@ describe('kubelet with real containers (skiff server + embedded agent)', { skip 
       'spec:', '  containers:', '  - name: web', '    image: nginx:1.27', `    ports: [{containerPort: 80, hostPort: ${hostPort}}]`,
     ].join('\n'));
     await waitPhase('hostport');
-    let page = '';
-    for (let i = 0; i < 20 && !page; i++) {
-      page = await httpGet(`http://127.0.0.1:${hostPort}/`).catch(() => '');
-      if (!page) await new Promise((r) => setTimeout(r, 500));
-    }
-    assert.match(page, /Welcome to nginx!/);
+    assert.match(await eventually('HTTP through the hostPort', () => httpGet(`http://127.0.0.1:${hostPort}/`), 10_000), /Welcome to nginx!/);
     cluster.ok(['delete', 'pod', 'hostport', '--grace-period=1']);
   });
 
@@ -157,12 +130,7 @@ describe('kubelet with real containers (skiff server + embedded agent)', { skip 
     const localPort = await freePort();
     const forward = cluster.spawnKubectl(['port-forward', 'pod/nginx', `${localPort}:80`]);
     try {
-      let page = '';
-      for (let i = 0; i < 60 && !page; i++) {
-        page = await httpGet(`http://127.0.0.1:${localPort}/`).catch(() => '');
-        if (!page) await new Promise((r) => setTimeout(r, 500));
-      }
-      assert.match(page, /Welcome to nginx!/);
+      assert.match(await eventually('HTTP through port-forward', () => httpGet(`http://127.0.0.1:${localPort}/`), 30_000), /Welcome to nginx!/);
     } finally {
       forward.kill();
     }

@@ -1,32 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import type { CriClient } from '../cri/client.ts';
 import type { ContainerConfig, PodSandboxConfig } from '../cri/types.ts';
 import { containerdPaths } from './containerd.ts';
-import { SKIP_CONTAINERD_TESTS, startTestContainerd, type TestContainerd } from './test-containerd.ts';
+import { httpGet, SKIP_CONTAINERD_TESTS, startTestContainerd, type TestContainerd } from './test-containerd.ts';
 
 // Real containerd + runc + CNI end to end. Needs root and the Debian packages from
 // scripts/setup.sh; only SKIFF_SKIP_CONTAINERD_TESTS=1 opts out (CI does not set it).
 const skip = SKIP_CONTAINERD_TESTS;
 const POD_CIDR = '10.244.77.0/24';
 const CIDR_PREFIX = '10.244.77.';
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function retry<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
   for (let i = 1; ; i++) {

@@ -15,6 +15,7 @@ import { buildOfflineImages } from '../images/build.ts';
 import { CNI_BRIDGE, writeCniConfig } from './cni-config.ts';
 import { CONTAINERD_BIN, containerdPaths, startContainerd, type RunningContainerd } from './containerd.ts';
 import { deleteLink, linkExists, removeIptablesRulesMatching, unmountUnder } from './host-cleanup.ts';
+import { request } from 'node:http';
 
 /** Whether containerd tests are opted out (SKIFF_SKIP_CONTAINERD_TESTS=1). */
 export const SKIP_CONTAINERD_TESTS = process.env.SKIFF_SKIP_CONTAINERD_TESTS === '1';
@@ -70,4 +71,19 @@ export async function startTestContainerd(name: string, podCidr: string, bridge 
     throw err;
   }
   return { agentDir, containerd, client, cleanup };
+}
+
+/** GET `url` (a pod or a forwarded port) as text; rejects after `timeoutMs` without an answer. */
+export function httpGet(url: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
 }
