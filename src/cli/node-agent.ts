@@ -97,6 +97,18 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     containerd = await startContainerd(agentDir);
     socket = containerd.socket;
   }
+  try {
+    return await runKubelet(opts, agentDir, socket, containerd);
+  } catch (err) {
+    // A node that fails to come up leaves no containerd of its own behind.
+    await containerd?.stop();
+    throw err;
+  }
+}
+
+/** Everything after the runtime is up: images, registration, the kubelet and its HTTPS API. */
+async function runKubelet(opts: NodeAgentOptions, agentDir: string, socket: string, containerd: RunningContainerd | undefined): Promise<RunningNodeAgent> {
+  const imagesDir = join(agentDir, 'images');
   const paths = containerdPaths(agentDir);
   await importImageTarballs(socket, imagesDir, join(paths.dir, 'imported-images.json'));
   const cri = new CriClient(socket);
