@@ -45,7 +45,7 @@ export interface LoadResult {
    * The load generator's own CPU per request (this process, all threads), in ms: it shares the
    * machine's cores with the server, so this says how much of the machine the client takes.
    */
-  clientCpuMsPerOp: number;
+  clientCpuMsPerOp?: number;
   /** 409s on update, each followed by a refetch. */
   conflicts: number;
   /** Unexpected outcomes by `op:status` (status 0 = transport error or timeout). */
@@ -258,7 +258,7 @@ export function loadRows(report: StoreLoadReport): string[] {
   return report.runs.map((r) => {
     const ratio = report.floor.opsPerSec > 0 ? `${Math.round((100 * r.writesPerSec) / report.floor.opsPerSec)}%` : 'n/a';
     const errors = Object.entries(r.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '0';
-    return `| ${report.store} | ${r.clients} | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${r.serverCpuMsPerOp ?? 'n/a'} | ${r.clientCpuMsPerOp} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
+    return `| ${report.store} | ${r.clients} | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${r.serverCpuMsPerOp ?? 'n/a'} | ${r.clientCpuMsPerOp ?? 'n/a'} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
   });
 }
 
