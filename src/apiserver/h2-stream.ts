@@ -28,35 +28,13 @@ export function servedOnStream(headers: IncomingHttpHeaders): boolean {
   return !path.includes('watch') && !STREAMING_SUBRESOURCE.test(path);
 }
 
-/** Events of a request or response view are the stream's own (body 'data', 'end', 'error'; 'close'). */
-abstract class StreamView {
-  constructor(readonly stream: ServerHttp2Stream) {}
-
-  on(event: string, listener: (...args: any[]) => void): this {
-    this.stream.on(event, listener);
-    return this;
-  }
-
-  once(event: string, listener: (...args: any[]) => void): this {
-    this.stream.once(event, listener);
-    return this;
-  }
-
-  off(event: string, listener: (...args: any[]) => void): this {
-    this.stream.off(event, listener);
-    return this;
-  }
-}
-
 /** An HTTP/2 request on its stream: the parts of IncomingMessage the resource handlers read. */
-export class StreamRequest extends StreamView {
+export class StreamRequest {
   constructor(
-    stream: ServerHttp2Stream,
+    readonly stream: ServerHttp2Stream,
     readonly headers: IncomingHttpHeaders,
     readonly rawHeaders: string[],
-  ) {
-    super(stream);
-  }
+  ) {}
 
   get method(): string {
     return this.headers[':method'] as string;
@@ -79,6 +57,22 @@ export class StreamRequest extends StreamView {
     return this.stream.session?.socket;
   }
 
+  /** Body events ('data', 'end', 'error') and 'close' are the stream's own. */
+  on(event: string, listener: (...args: any[]) => void): this {
+    this.stream.on(event, listener);
+    return this;
+  }
+
+  once(event: string, listener: (...args: any[]) => void): this {
+    this.stream.once(event, listener);
+    return this;
+  }
+
+  off(event: string, listener: (...args: any[]) => void): this {
+    this.stream.off(event, listener);
+    return this;
+  }
+
   resume(): this {
     this.stream.resume();
     return this;
@@ -98,9 +92,11 @@ function httpDate(): string {
 }
 
 /** An HTTP/2 response on its stream: the parts of ServerResponse the resource handlers use. */
-export class StreamResponse extends StreamView {
+export class StreamResponse {
   statusCode = 200;
   private pending?: OutgoingHttpHeaders;
+
+  constructor(readonly stream: ServerHttp2Stream) {}
 
   get headersSent(): boolean {
     return this.stream.headersSent;
@@ -156,4 +152,13 @@ export class StreamResponse extends StreamView {
     this.stream.uncork();
   }
 
+  on(event: string, listener: (...args: any[]) => void): this {
+    this.stream.on(event, listener);
+    return this;
+  }
+
+  once(event: string, listener: (...args: any[]) => void): this {
+    this.stream.once(event, listener);
+    return this;
+  }
 }
