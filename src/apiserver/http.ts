@@ -3,14 +3,10 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { parse as parseYaml } from 'yaml';
 import { StatusError, badRequest } from '../api/errors.ts';
 import { decodeProtobufObject, isKubernetesProtobuf } from '../api/protobuf/decode.ts';
-import type { StreamRequest, StreamResponse } from './h2-stream.ts';
 
-/**
- * The request and response types the server handles: HTTP/1.1 (through allowHTTP1), HTTP/2
- * through Node's compatibility layer, or HTTP/2 on the core stream API (h2-stream.ts).
- */
-export type ApiRequest = IncomingMessage | Http2ServerRequest | StreamRequest;
-export type ApiResponse = ServerResponse | Http2ServerResponse | StreamResponse;
+/** The request and response types the server handles (HTTP/2, or HTTP/1.1 through allowHTTP1). */
+export type ApiRequest = IncomingMessage | Http2ServerRequest;
+export type ApiResponse = ServerResponse | Http2ServerResponse;
 
 /** Kubernetes refuses request bodies over 3 MiB (apiserver's MaxRequestBodyBytes). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;

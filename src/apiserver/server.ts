@@ -1,4 +1,4 @@
-import { createSecureServer, Http2ServerRequest, Http2ServerResponse, type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { StatusError, toStatusError } from '../api/errors.ts';
@@ -8,7 +8,6 @@ import type { Pki } from './authn/pki.ts';
 import { Authenticator, type UserInfo } from './authn/authenticate.ts';
 import { reportedVerb, type ApiMetrics } from './metrics.ts';
 import { checkAcceptable, sendError, type ApiRequest, type ApiResponse } from './http.ts';
-import { StreamRequest, StreamResponse, servedOnStream } from './h2-stream.ts';
 import { parseRequestInfo } from './request-info.ts';
 import { ResourceStore } from './registry/resource-store.ts';
 import { WatchCache } from './watch-cache.ts';
@@ -18,7 +17,7 @@ import { dispatchResource, dispatchUpgrade } from './resource-handler.ts';
 import { rejectUpgradeWithStatus } from './proxy/upgrade-response.ts';
 import { KUBELET_SERVING_CERT_PATH, serveKubeletServingCert } from './authn/kubelet-serving-endpoint.ts';
 import type { KubeletTransport } from './proxy/kubelet-location.ts';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { serveNonResource } from './non-resource.ts';
 import { bootstrapObjects } from './bootstrap.ts';
@@ -97,13 +96,10 @@ export class ApiServer implements StoreLookup {
     await this.cache.start();
     await bootstrapObjects(this, this.options.advertiseAddress ?? '127.0.0.1', port);
     const { pki } = this.options;
-    this.server = createSecureServer({ allowHTTP1: true, key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false });
-    // HTTP/1.1 requests arrive as 'request' events. Adding that listener also makes Node route
-    // every HTTP/2 stream through its compatibility layer; that routing is replaced by onStream,
-    // which serves most requests on the stream itself (h2-stream.ts).
-    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
-    this.server.removeAllListeners('stream');
-    this.server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => this.onStream(stream, headers, rawHeaders));
+    this.server = createSecureServer(
+      { allowHTTP1: true, key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false },
+      (req, res) => void this.handle(req, res),
+    );
     // Websocket and SPDY upgrades (exec, attach, port-forward) arrive over HTTP/1.1.
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     this.server.on('sessionError', () => {});
@@ -159,18 +155,6 @@ export class ApiServer implements StoreLookup {
       if (status.code >= 500) this.options.log?.('upgrade request failed', { path: url.pathname, error: err instanceof Error ? err.stack : String(err) });
       rejectUpgradeWithStatus(socket, status);
     }
-  }
-
-  /** An HTTP/2 stream: short resource requests on the stream views, the rest through the compatibility objects. */
-  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]): void {
-    if (servedOnStream(headers)) {
-      // A stream the client resets with an error code emits 'error'; unhandled, that would end the
-      // process (the compatibility layer listens for it too). The request then just ends.
-      stream.on('error', () => {});
-      void this.handle(new StreamRequest(stream, headers, rawHeaders), new StreamResponse(stream));
-      return;
-    }
-    void this.handle(new Http2ServerRequest(stream, headers, {}, rawHeaders), new Http2ServerResponse(stream));
   }
 
   private async handle(req: ApiRequest, res: ApiResponse): Promise<void> {

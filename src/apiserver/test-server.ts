@@ -21,8 +21,6 @@ export interface TestReply {
 /** A running test server: `call` sends one request (a body object is sent as JSON), `stop` tears it down. */
 export interface TestApiServer {
   call(method: string, path: string, body?: unknown, contentType?: string): Promise<TestReply>;
-  /** The HTTP/2 session `call` uses (admin credentials), for tests that drive streams themselves. */
-  session: ClientHttp2Session;
   stop(): Promise<void>;
 }
 
@@ -34,7 +32,6 @@ export async function startTestApiServer(): Promise<TestApiServer> {
   const port = await server.start(0, '127.0.0.1');
   const session: ClientHttp2Session = connect(`https://127.0.0.1:${port}`, { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey });
   return {
-    session,
     call: (method, path, body, contentType = 'application/json') =>
       new Promise((resolve, reject) => {
         const req = session.request({ ':method': method, ':path': path, 'content-type': contentType });

@@ -9,7 +9,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { StatusError } from '../../api/errors.ts';
-import type { StreamRequest } from '../h2-stream.ts';
 import type { ServiceAccountTokens } from './service-account-token.ts';
 
 /** The authenticated user, as Kubernetes' user.Info: name, groups and an optional uid. */
@@ -25,9 +24,6 @@ export interface UserInfo {
 export interface AuthenticatorOptions {
   tokens?: Map<string, UserInfo>;
 }
-
-/** A request as authentication reads it: HTTP/1.1, HTTP/2 compatibility objects, or an HTTP/2 stream view (h2-stream.ts). */
-export type AuthRequest = Http2ServerRequest | IncomingMessage | StreamRequest;
 
 /** Every authenticated user belongs to this group (Kubernetes' AuthenticatedGroupAdder). */
 const AUTHENTICATED_GROUP = 'system:authenticated';
@@ -56,7 +52,7 @@ function subjectValues(value: string | string[] | undefined): string[] {
 }
 
 /** The TLS connection a request arrived on: the session's socket for HTTP/2, the request's for HTTP/1.1. */
-function tlsSocket(req: AuthRequest): TLSSocket | undefined {
+function tlsSocket(req: Http2ServerRequest | IncomingMessage): TLSSocket | undefined {
   const stream = (req as Http2ServerRequest).stream;
   // Http2ServerRequest.socket is a new proxy per stream; the session's socket proxy is stable per
   // connection, which makes it a good cache key.
@@ -90,7 +86,7 @@ export class Authenticator {
    * Promise only for a service account token seen for the first time (its signature check is
    * asynchronous; a rejected token rejects the Promise with the 401).
    */
-  authenticate(req: AuthRequest): UserInfo | undefined | Promise<UserInfo | undefined> {
+  authenticate(req: Http2ServerRequest | IncomingMessage): UserInfo | undefined | Promise<UserInfo | undefined> {
     const fromCert = this.fromCertificate(req);
     if (fromCert && !(fromCert instanceof StatusError)) return fromCert;
     const fromToken = this.fromBearer(req.headers.authorization);
@@ -112,7 +108,7 @@ export class Authenticator {
     this.tokens.set(token, withAuthenticatedGroup(user));
   }
 
-  private fromCertificate(req: AuthRequest): CertResult {
+  private fromCertificate(req: Http2ServerRequest | IncomingMessage): CertResult {
     const socket = tlsSocket(req);
     if (!socket) return null;
     const cached = this.byConnection.get(socket);
