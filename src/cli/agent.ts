@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { stopOnSignal } from './run-until-signal.ts';
 import { pino } from 'pino';
 import { RestClient } from '../client/rest-client.ts';
-import { SimulatedNodes } from '../kubelet/simulated/simulated-nodes.ts';
 import { DEFAULT_NODE_TEMPLATE, parseKeyValues, parseTaints } from '../kubelet/simulated/node-template.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { startNodeAgent } from './node-agent.ts';
@@ -57,6 +56,8 @@ export async function runAgent(flags: AgentFlags): Promise<() => Promise<void>> 
   if (!Number.isInteger(count) || count < 1) throw new Error('--simulate needs a whole number of nodes (N >= 1)');
   mkdirSync(join(resolve(flags.dataDir), 'agent'), { recursive: true, mode: 0o700 });
   const client = new RestClient({ server: flags.server, token: flags.token.trim(), ca: resolveServerCA(flags), userAgent: 'skiff-agent/0.1.0' });
+  // Hollow nodes are loaded only when asked for: a real node does not carry their code.
+  const { SimulatedNodes } = await import('../kubelet/simulated/simulated-nodes.ts');
   const sim = new SimulatedNodes({
     client,
     count,
