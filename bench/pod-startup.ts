@@ -38,10 +38,18 @@ export interface PodStartupResult {
   ratioP99: number;
   agentRssIdleKiB: number;
   agentRssWithPodsKiB: number;
+  /** The agent's CPU use over 10 s with every pod running and nothing changing (percent of one core). */
+  agentCpuWithPodsPercent: number;
 }
 
 function summary(samples: number[]): { p50: number; p99: number; max: number } {
   return { p50: round2(median(samples)), p99: round2(percentile(samples, 99)), max: round2(Math.max(...samples)) };
+}
+
+/** utime + stime of a process, in clock ticks (USER_HZ, 100 on Linux). */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 function rssKiB(pid: number): number {
@@ -159,9 +167,12 @@ export async function benchPodStartup(count: number): Promise<PodStartupResult> 
       const pods = await measurePods(client, count);
       await new Promise((r) => setTimeout(r, 2000));
       const agentRssWithPodsKiB = rssKiB(agent.pid!);
+      const ticks = cpuTicks(agent.pid!);
+      await new Promise((r) => setTimeout(r, 10_000));
+      const agentCpuWithPodsPercent = round2((cpuTicks(agent.pid!) - ticks) / 10);
       const podStartupMs = summary(pods);
       const rawFloorMs = summary(raw);
-      return { pods: count, podStartupMs, rawFloorMs, ratioP99: round2(podStartupMs.p99 / rawFloorMs.p99), agentRssIdleKiB, agentRssWithPodsKiB };
+      return { pods: count, podStartupMs, rawFloorMs, ratioP99: round2(podStartupMs.p99 / rawFloorMs.p99), agentRssIdleKiB, agentRssWithPodsKiB, agentCpuWithPodsPercent };
     } finally {
       client.close();
     }
@@ -187,6 +198,7 @@ export function podStartupRows(result: PodStartupResult): string[] {
     `| pod startup p99, ${result.pods} pods | ${result.podStartupMs.p99} ms | ${result.rawFloorMs.p99} ms | < 1000 ms and < 2x floor (${result.ratioP99}x) | ${result.podStartupMs.p99 < 1000 && result.ratioP99 < 2 ? 'PASS' : 'FAIL'} |`,
     `| agent RSS idle | ${Math.round(result.agentRssIdleKiB / 1024)} MiB | | < 60 MB | ${result.agentRssIdleKiB < 60 * 1024 ? 'PASS' : 'FAIL'} |`,
     `| agent RSS with ${result.pods} pods | ${Math.round(result.agentRssWithPodsKiB / 1024)} MiB | | < ${60 + result.pods} MB | ${result.agentRssWithPodsKiB < agentTargetKiB ? 'PASS' : 'FAIL'} |`,
+    `| agent CPU with ${result.pods} pods, steady | ${result.agentCpuWithPodsPercent}% of a core | | | |`,
   ];
 }
 

@@ -22,7 +22,7 @@ export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
  * environment. Each is optional so the adapter works before those parts are wired.
  */
 export interface PodResources {
-  /** Creates or refreshes the pod's volumes; runs before the sandbox starts (kubelet's WaitForAttachAndMount). */
+  /** Creates or refreshes the pod's volumes; done before any container is created (kubelet's WaitForAttachAndMount). */
   setUpVolumes?(pod: KubeletPod): Promise<void>;
   /** CRI mounts of one container (its volumeMounts, /etc/hosts, termination log). */
   mounts?(pod: KubeletPod, container: ContainerSpec): Mount[];
@@ -66,8 +66,11 @@ export class CriPodRuntime implements PodRuntime {
 
   constructor(private readonly opts: CriPodRuntimeOptions) {}
 
-  async runSandbox(pod: KubeletPod): Promise<SandboxInfo> {
+  async setUpVolumes(pod: KubeletPod): Promise<void> {
     await this.opts.resources?.setUpVolumes?.(pod);
+  }
+
+  async runSandbox(pod: KubeletPod): Promise<SandboxInfo> {
     const config = this.sandboxConfig(pod);
     const uid = pod.metadata.uid ?? '';
     const all = await this.opts.cri.listPodSandbox({ [LABEL_POD_UID]: uid });
