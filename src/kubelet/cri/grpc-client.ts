@@ -1,6 +1,6 @@
 /**
  * A minimal gRPC client for unary calls over HTTP/2 (node:http2), enough for CRI over a unix
- * socket: length-prefixed messages, `grpc-timeout` deadlines, and the status from the trailers
+ * socket and for gRPC health probes: length-prefixed messages, `grpc-timeout` deadlines, and the status from the trailers
  * (or a trailers-only response). The connection is made on first use and again after it drops,
  * so a client can be created before containerd listens. Replaces @grpc/grpc-js in the agent,
  * whose channel machinery cost ~11 MiB of the agent's memory for calls this simple.
@@ -33,14 +33,19 @@ export interface GrpcUnaryClientOptions {
   maxReceiveBytes?: number;
 }
 
-/** Unary gRPC calls to one server reachable through a unix socket path. */
+/** Where the server listens: a unix socket path, or a TCP host and port (gRPC health probes). */
+export type GrpcTarget = string | { host: string; port: number };
+
+/** Unary gRPC calls to one server, over a unix socket or TCP, without TLS. */
 export class GrpcUnaryClient {
   private session?: ClientHttp2Session;
   private closed = false;
   private readonly maxReceiveBytes: number;
+  private readonly authority: string;
 
-  constructor(private readonly socketPath: string, options: GrpcUnaryClientOptions = {}) {
+  constructor(private readonly target: GrpcTarget, options: GrpcUnaryClientOptions = {}) {
     this.maxReceiveBytes = options.maxReceiveBytes ?? 4 * 1024 * 1024;
+    this.authority = typeof target === 'string' ? 'http://localhost' : `http://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
   }
 
   /** Closes the connection; calls in flight fail and later calls reject with UNAVAILABLE. */
@@ -52,7 +57,8 @@ export class GrpcUnaryClient {
 
   private connection(): ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = connect('http://localhost', { createConnection: () => netConnect(this.socketPath) });
+    const target = this.target;
+    const session = connect(this.authority, { createConnection: () => (typeof target === 'string' ? netConnect(target) : netConnect(target.port, target.host)) });
     // An idle connection must not keep the process alive; a pending call's deadline timer does.
     session.unref();
     const drop = () => { if (this.session === session) this.session = undefined; };
