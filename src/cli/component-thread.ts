@@ -20,13 +20,16 @@ export interface ComponentThread {
 }
 
 /**
- * Starts `spec.component` in a worker thread. The thread's entry (`thread-entry.js`) loads the
- * TypeScript sources through tsx, as bin/skiff.js does for the main thread (loader hooks are
- * per thread), then runs component-main.ts. A thread that dies is logged, not restarted.
+ * Starts `spec.component` in a worker thread. Compiled (dist/), the thread runs component-main.js
+ * directly. From the TypeScript sources, its entry (`thread-entry.js`) first registers tsx, as
+ * bin/skiff.js does for the main thread (loader hooks are per thread), then imports
+ * component-main.ts. A thread that dies is logged, not restarted.
  */
 export function startComponentThread(spec: ComponentSpec, log: (msg: string, extra?: Record<string, unknown>) => void): ComponentThread {
-  const worker = new Worker(new URL('./thread-entry.js', import.meta.url), {
-    workerData: { module: new URL('./component-main.ts', import.meta.url).href, spec },
+  const compiled = import.meta.url.endsWith('.js');
+  const main = new URL(compiled ? './component-main.js' : './component-main.ts', import.meta.url);
+  const worker = new Worker(compiled ? main : new URL('./thread-entry.js', import.meta.url), {
+    workerData: { module: main.href, spec },
     name: `skiff-${spec.component}`,
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
