@@ -158,6 +158,8 @@ describe('client and machinery against a real skiff server', () => {
     const seen: string[] = [];
     const reading = (async () => {
       for await (const ev of watch) {
+        // The controller manager may add kube-root-ca.crt to the namespace meanwhile.
+        if (ev.object.metadata.name !== 'w1') continue;
         seen.push(`${ev.type} ${ev.object.metadata.name}`);
         if (seen.length === 3) break;
       }
