@@ -316,6 +316,8 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
     notes.push(err instanceof Error ? err.message : String(err));
   } finally {
     clearInterval(rssTimer);
+    // An incomplete run says why in the server's own words (informer relists, failed writes).
+    if (!result.completed) process.stderr.write(`scale: server log tail:\n${server.recentLogs().slice(-3000)}\n`);
     result.wallSeconds = (performance.now() - begin) / 1000;
     counter.stop();
     client.close();
