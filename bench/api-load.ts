@@ -41,6 +41,11 @@ export interface LoadResult {
   byOp: Record<Op, LatencySummary>;
   /** Server CPU (all threads) per request during the timed run, in ms; absent when the pid is unknown. */
   serverCpuMsPerOp?: number;
+  /**
+   * The load generator's own CPU per request (this process, all threads), in ms: it shares the
+   * machine's cores with the server, so this says how much of the machine the client takes.
+   */
+  clientCpuMsPerOp?: number;
   /** 409s on update, each followed by a refetch. */
   conflicts: number;
   /** Unexpected outcomes by `op:status` (status 0 = transport error or timeout). */
@@ -172,11 +177,13 @@ export async function runLoad(creds: Credentials, options: LoadOptions, serverPi
     await seed(states, options);
     const shared: Shared = { options, deadline: 0, conflicts: 0, errors: {} };
     const cpuBefore = serverPid ? cpuMs(serverPid) : NaN;
+    const clientCpuBefore = process.cpuUsage();
     const started = performance.now();
     shared.deadline = started + options.seconds * 1000;
     const counts = await Promise.all(states.map((s) => clientLoop(s, shared)));
     const seconds = (performance.now() - started) / 1000;
     const serverCpu = serverPid ? cpuMs(serverPid) - cpuBefore : NaN;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
     const all = (op: Op): number[] => states.flatMap((s) => s.latencies[op]);
     const byOp = { create: summarize(all('create')), update: summarize(all('update')), delete: summarize(all('delete')), list: summarize(all('list')) };
     const ops = counts.reduce((a, b) => a + b, 0);
@@ -191,6 +198,7 @@ export async function runLoad(creds: Credentials, options: LoadOptions, serverPi
       mutating: summarize([...all('create'), ...all('update'), ...all('delete')]),
       byOp,
       ...(Number.isFinite(serverCpu) && ops > 0 ? { serverCpuMsPerOp: round2(serverCpu / ops) } : {}),
+      clientCpuMsPerOp: ops > 0 ? round2((clientCpu.user + clientCpu.system) / 1000 / ops) : 0,
       conflicts: shared.conflicts,
       errors: shared.errors,
     };
@@ -250,12 +258,12 @@ export function loadRows(report: StoreLoadReport): string[] {
   return report.runs.map((r) => {
     const ratio = report.floor.opsPerSec > 0 ? `${Math.round((100 * r.writesPerSec) / report.floor.opsPerSec)}%` : 'n/a';
     const errors = Object.entries(r.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '0';
-    return `| ${report.store} | ${r.clients} | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${r.serverCpuMsPerOp ?? 'n/a'} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
+    return `| ${report.store} | ${r.clients} | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${r.serverCpuMsPerOp ?? 'n/a'} | ${r.clientCpuMsPerOp ?? 'n/a'} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
   });
 }
 
 /** Header of the table {@link loadRows} fills. */
-export const LOAD_HEADER = ['| store | clients | ops/s | writes/s | mutating p50 ms | mutating p99 ms | list p50 ms | server CPU ms/op | raw floor ops/s | writes/floor | errors |', '|---|---|---|---|---|---|---|---|---|---|---|'];
+export const LOAD_HEADER = ['| store | clients | ops/s | writes/s | mutating p50 ms | mutating p99 ms | list p50 ms | server CPU ms/op | load generator CPU ms/op | raw floor ops/s | writes/floor | errors |', '|---|---|---|---|---|---|---|---|---|---|---|---|'];
 
 if (isMain(import.meta.url)) {
   const stores = (process.argv.slice(2).filter((a) => a === 'sqlite' || a === 'etcd') as BenchStore[]);

@@ -18,3 +18,6 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# Compile to dist/ so `skiff` runs JavaScript rather than loading TypeScript through tsx (bin/skiff.js
+# falls back to the sources whenever they are newer than the build).
+node scripts/build.js

@@ -26,21 +26,25 @@ const RESTART_MAX_MS = 30_000;
 const RESTART_RESET_MS = 60_000;
 
 /**
- * Starts `spec.component` in a worker thread. The thread's entry (`thread-entry.js`) loads the
- * TypeScript sources through tsx, as bin/skiff.js does for the main thread (loader hooks are
- * per thread), then runs component-main.ts. A thread that dies (an uncaught error, or its heap
- * exhausted) is logged and started again after a backoff, as kubelet or systemd restart a crashed
- * kube-controller-manager; until stop() is called.
+ * Starts `spec.component` in a worker thread. Compiled (dist/), the thread runs component-main.js
+ * directly. From the TypeScript sources, its entry (`thread-entry.js`) first registers tsx, as
+ * bin/skiff.js does for the main thread (loader hooks are per thread), then imports
+ * component-main.ts. `entry` replaces the thread's script (tests). A thread that dies (an uncaught
+ * error, or its heap exhausted) is logged and started again after a backoff, as kubelet or systemd
+ * restart a crashed kube-controller-manager; until stop() is called.
  */
-export function startComponentThread(spec: ComponentSpec, log: (msg: string, extra?: Record<string, unknown>) => void, entry = new URL('./thread-entry.js', import.meta.url)): ComponentThread {
+export function startComponentThread(spec: ComponentSpec, log: (msg: string, extra?: Record<string, unknown>) => void, entry?: URL): ComponentThread {
+  const compiled = import.meta.url.endsWith('.js');
+  const main = new URL(compiled ? './component-main.js' : './component-main.ts', import.meta.url);
+  const script = entry ?? (compiled ? main : new URL('./thread-entry.js', import.meta.url));
   let stopping = false;
   let delay = RESTART_INITIAL_MS;
   let restartTimer: NodeJS.Timeout | undefined;
   let current: { worker: Worker; exited: Promise<void> };
   const launch = (): void => {
     const startedAt = Date.now();
-    const worker = new Worker(entry, {
-      workerData: { module: new URL('./component-main.ts', import.meta.url).href, spec },
+    const worker = new Worker(script, {
+      workerData: { module: main.href, spec },
       name: `skiff-${spec.component}`,
     });
     const exited = new Promise<void>((resolve) =>

@@ -25,6 +25,7 @@ import { KubeletServer } from '../kubelet/server/server.ts';
 import { obtainServingCert } from '../kubelet/server/serving-cert.ts';
 import { kubeletServerDeps } from '../kubelet/server-deps.ts';
 import { CNI_BRIDGE, writeCniConfig } from '../kubelet/runtime/cni-config.ts';
+import { ensurePodMasquerade } from '../kubelet/runtime/pod-masquerade.ts';
 import { containerdPaths, startContainerd, type RunningContainerd } from '../kubelet/runtime/containerd.ts';
 import { importImageTarballs } from '../kubelet/runtime/import-images.ts';
 import { checkHost } from '../kubelet/runtime/host-check.ts';
@@ -148,6 +149,11 @@ async function runKubelet(opts: NodeAgentOptions, agentDir: string, socket: stri
     if (!cidr || cidr === podCIDR) return;
     podCIDR = cidr;
     writeCniConfig(paths.cniConfDir, cidr, join(agentDir, 'cni', 'networks'), bridge);
+    try {
+      ensurePodMasquerade(cidr);
+    } catch (err) {
+      opts.log('pods cannot reach outside the node', { err: (err as Error).message });
+    }
     opts.log('pod CIDR set, CNI configured', { podCIDR: cidr, bridge });
     // containerd picks the conf up within a second; report NetworkReady soon after.
     setTimeout(() => void heartbeat.syncStatus(), 1500).unref();

@@ -15,7 +15,6 @@ import { Authenticator, type UserInfo } from '../apiserver/authn/authenticate.ts
 import { ApiMetrics } from '../apiserver/metrics.ts';
 import type { Storage } from '../storage/interface.ts';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
-import { EtcdStorage } from '../storage/etcd/etcd-storage.ts';
 import { startCompactor } from '../storage/compactor.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.ts';
 import { defaultDataDir } from './data-dir.ts';
@@ -51,9 +50,11 @@ function ensureNodeToken(serverDir: string): string {
   return token;
 }
 
-function openStorage(flags: ServerFlags, serverDir: string): Promise<Storage> | Storage {
+async function openStorage(flags: ServerFlags, serverDir: string): Promise<Storage> {
   if (flags.datastoreEndpoint) {
     const endpoints = flags.datastoreEndpoint.split(',').map((e) => e.trim().replace(/^etcd:\/\//, 'http://'));
+    // Loaded only for etcd: the etcd3 client and its gRPC protos cost ~15 MiB that a SQLite server never needs.
+    const { EtcdStorage } = await import('../storage/etcd/etcd-storage.ts');
     return EtcdStorage.connect(endpoints);
   }
   mkdirSync(join(serverDir, 'db'), { recursive: true });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 
 /** How to reach and authenticate to an API server. PEM strings, not file names. */
 export interface ClientConfig {
@@ -41,6 +41,8 @@ export interface ResolvedKubeconfig extends ClientConfig {
  * resolve against the kubeconfig's folder, as client-go does), tokens and token files.
  */
 export function loadKubeconfig(path: string, context?: string): ResolvedKubeconfig {
+  // yaml is loaded on first use: a node agent, which imports the client but reads no kubeconfig, stays 2 MiB smaller.
+  const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const doc = parseYaml(readFileSync(path, 'utf8')) as KubeconfigFile | null;
   if (!doc) throw new Error(`kubeconfig ${path} is empty`);
   const contextName = context ?? doc['current-context'];

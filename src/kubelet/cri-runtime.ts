@@ -22,7 +22,7 @@ export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
  * environment. Each is optional so the adapter works before those parts are wired.
  */
 export interface PodResources {
-  /** Creates or refreshes the pod's volumes; runs before the sandbox starts (kubelet's WaitForAttachAndMount). */
+  /** Creates or refreshes the pod's volumes; done before any container is created (kubelet's WaitForAttachAndMount). */
   setUpVolumes?(pod: KubeletPod): Promise<void>;
   /** CRI mounts of one container (its volumeMounts, /etc/hosts, termination log). */
   mounts?(pod: KubeletPod, container: ContainerSpec): Mount[];
@@ -49,6 +49,8 @@ interface SandboxRecord {
 }
 
 const CPU_PERIOD = 100_000;
+/** How long a NetworkReady=true answer is believed (kubelet's runtime state is refreshed every 5 s). */
+const NETWORK_READY_TTL_MS = 5000;
 /** How long one ListContainers answers every pod worker's resync. */
 const LIST_TTL_MS = 500;
 const MIN_SHARES = 2;
@@ -63,11 +65,15 @@ export class CriPodRuntime implements PodRuntime {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly exited = new Map<string, RuntimeContainerStatus>();
   private readonly started = new Map<string, RuntimeContainerStatus>();
+  private networkReadyAt = -Infinity;
 
   constructor(private readonly opts: CriPodRuntimeOptions) {}
 
-  async runSandbox(pod: KubeletPod): Promise<SandboxInfo> {
+  async setUpVolumes(pod: KubeletPod): Promise<void> {
     await this.opts.resources?.setUpVolumes?.(pod);
+  }
+
+  async runSandbox(pod: KubeletPod): Promise<SandboxInfo> {
     const config = this.sandboxConfig(pod);
     const uid = pod.metadata.uid ?? '';
     const all = await this.opts.cri.listPodSandbox({ [LABEL_POD_UID]: uid });
@@ -85,9 +91,15 @@ export class CriPodRuntime implements PodRuntime {
     return { sandboxId: id, ip };
   }
 
-  /** kubelet starts no pod sandbox (other than hostNetwork ones) while the runtime's network is not ready. */
+  /**
+   * kubelet starts no pod sandbox (other than hostNetwork ones) while the runtime's network is not
+   * ready. Like kubelet, which reads the runtime state its status loop refreshed rather than asking
+   * per pod, a ready network is believed for NETWORK_READY_TTL_MS.
+   */
   private async requireNetwork(): Promise<void> {
+    if (Date.now() - this.networkReadyAt < NETWORK_READY_TTL_MS) return;
     const network = (await this.opts.cri.status()).find((c) => c.type === 'NetworkReady');
+    if (network?.status) this.networkReadyAt = Date.now();
     if (!network?.status) {
       throw new Error(`network is not ready: container runtime network not ready: NetworkReady=false reason:${network?.reason || 'NetworkPluginNotReady'} message:${network?.message || 'Network plugin returns error: cni plugin not initialized'}`);
     }

@@ -86,6 +86,8 @@ export class FakeRuntime implements PodRuntime {
   private readonly pullErrors = new Map<string, string>();
   private readonly images = new Set<string>();
   private nextId = 0;
+  /** Volume set-up the test scripts (none by default). */
+  setUpVolumes?: (pod: KubeletPod) => Promise<void>;
   /** Exec handler; default: exit 0. */
   execHandler: (container: RuntimeContainerStatus, cmd: string[]) => ExecResult | Promise<ExecResult> = () => ({ exitCode: 0, stdout: '', stderr: '' });
 

@@ -330,3 +330,36 @@ describe('PodWorker termination', () => {
     assert.equal(h.runtime.calls.length, before + after.length, 'no activity after termination');
   });
 });
+
+describe('PodWorker volumes', () => {
+  test('are set up while the sandbox starts; a failed mount is reported first, the sandbox is kept, and the retry starts the containers', async () => {
+    const errors: string[] = [];
+    const h = harness(undefined, { onError: (_pod, err) => errors.push(err.message) });
+    let attempts = 0;
+    let sandboxStarted = false;
+    h.runtime.setUpVolumes = async () => {
+      h.runtime.calls.push('setUpVolumes');
+      attempts++;
+      await new Promise((r) => setImmediate(r));
+      // The sandbox is being created meanwhile (they overlap).
+      assert.ok(h.runtime.calls.includes('runSandbox web'));
+      if (attempts === 1) throw new Error('MountVolume.SetUp failed for volume "config" : configmap "app" not found');
+    };
+    const run = h.runtime.runSandbox.bind(h.runtime);
+    h.runtime.runSandbox = async (pod) => {
+      const info = await run(pod);
+      sandboxStarted = true;
+      return info;
+    };
+    await h.workers.update(makePod([{ name: 'app', image: 'nginx' }]));
+    assert.deepEqual(errors, ['MountVolume.SetUp failed for volume "config" : configmap "app" not found']);
+    assert.ok(sandboxStarted);
+    assert.equal(h.statuses.length, 0, 'no status while the pod cannot start');
+    await h.clock.advance(1000);
+    assert.equal(h.runtime.calls.filter((c) => c.startsWith('runSandbox')).length, 1, 'the sandbox of the first attempt is reused');
+    assert.equal(attempts, 2);
+    assert.equal(h.last().phase, 'Running');
+    await h.clock.advance(1000);
+    assert.equal(attempts, 2, 'set up once; refreshes are the volume manager\'s job');
+  });
+});

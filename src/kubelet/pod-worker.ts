@@ -51,6 +51,8 @@ export class PodWorker {
   private lastStatus?: Record<string, unknown>;
   private terminal = false;
   private terminated = false;
+  /** The volumes were set up once; later refreshes are the volume manager's periodic job. */
+  private volumesReady = false;
 
   private readonly images: ImageManager;
 
@@ -77,13 +79,26 @@ export class PodWorker {
 
   private async converge(pod: KubeletPod): Promise<void> {
     this.waiting.clear();
-    if (!this.sandbox) {
-      const info = await this.deps.runtime.runSandbox(pod);
-      this.sandbox = { id: info.sandboxId, ip: info.ip, ready: true };
+    // Volumes are set up while the sandbox starts: only containers need them, so the
+    // TokenRequest, tmpfs mount and file writes overlap RunPodSandbox instead of preceding it
+    // (kubelet finishes volumes first). A volume failure is reported before a sandbox failure,
+    // as kubelet would report it, and a sandbox that did start is kept for the retry.
+    const volumes = this.volumesReady ? undefined : this.setUpVolumes(pod);
+    const sandbox = this.sandbox ? undefined : this.deps.runtime.runSandbox(pod);
+    const [volumeResult, sandboxResult] = await Promise.allSettled([volumes, sandbox]);
+    if (sandboxResult.status === 'fulfilled' && sandboxResult.value) {
+      this.sandbox = { id: sandboxResult.value.sandboxId, ip: sandboxResult.value.ip, ready: true };
     }
+    if (volumeResult.status === 'rejected') throw volumeResult.reason;
+    if (sandboxResult.status === 'rejected') throw sandboxResult.reason;
     const containers = await this.containers();
     if ((await this.syncInit(pod, containers)) !== 'done') return;
     for (const spec of pod.spec.containers) await this.syncApp(pod, spec, containers);
+  }
+
+  private async setUpVolumes(pod: KubeletPod): Promise<void> {
+    await this.deps.runtime.setUpVolumes?.(pod);
+    this.volumesReady = true;
   }
 
   private async syncInit(pod: KubeletPod, containers: RuntimeContainerStatus[]): Promise<InitOutcome> {

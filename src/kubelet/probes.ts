@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Clock, PodRuntime, ContainerSpec, ProbeSpec } from './runtime-interface.ts';
+import { GrpcUnaryClient } from './cri/grpc-client.ts';
 
 /** Where a probe is aimed: the container (for exec) and the pod IP (for network probes). */
 export interface ProbeTarget {
@@ -80,20 +81,11 @@ export function tcpProbe(host: string, port: number, timeoutSeconds: number): Pr
 
 /** grpc.health.v1.Health/Check: success when the reply's status is SERVING (1). */
 async function grpcProbe(host: string, port: number, service: string, timeoutSeconds: number): Promise<boolean> {
-  const grpc = await import('@grpc/grpc-js');
-  const client = new grpc.Client(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.credentials.createInsecure());
+  const client = new GrpcUnaryClient({ host, port });
   try {
-    return await new Promise<boolean>((resolve) => {
-      client.makeUnaryRequest(
-        '/grpc.health.v1.Health/Check',
-        encodeHealthRequest,
-        decodeHealthStatus,
-        service,
-        new grpc.Metadata(),
-        { deadline: Date.now() + timeoutSeconds * 1000 },
-        (err, status) => resolve(!err && status === 1),
-      );
-    });
+    return decodeHealthStatus(await client.call('grpc.health.v1.Health/Check', encodeHealthRequest(service), timeoutSeconds * 1000)) === 1;
+  } catch {
+    return false;
   } finally {
     client.close();
   }

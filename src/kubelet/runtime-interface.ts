@@ -150,6 +150,11 @@ export interface RuntimeImage {
  * on runtime errors.
  */
 export interface PodRuntime {
+  /**
+   * Sets up the pod's volumes (kubelet's WaitForAttachAndMount); the worker runs it alongside
+   * runSandbox and before any container is created. Rejects with the FailedMount details.
+   */
+  setUpVolumes?(pod: KubeletPod): Promise<void>;
   /** Creates and starts the pod sandbox (network namespace + pause); resolves its id and pod IP. */
   runSandbox(pod: KubeletPod): Promise<SandboxInfo>;
   stopSandbox(sandboxId: string): Promise<void>;

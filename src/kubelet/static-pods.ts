@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { createRequire } from 'node:module';
 import { applyCreateDefaults, applyDefaults } from '../api/defaults/index.ts';
 import { findResource } from '../api/registry.ts';
 import type { KubeletPod } from './runtime-interface.ts';
@@ -42,6 +42,8 @@ export function readStaticPods(dir: string, nodeName: string): { pods: KubeletPo
     try {
       if (!statSync(path).isFile()) continue;
       const text = readFileSync(path, 'utf8');
+      // yaml is loaded only when there is a manifest to read: most agents have none (agent memory).
+      const { parseAllDocuments } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
       const docs = parseAllDocuments(text).map((d) => d.toJSON() as KubeletPod | null).filter((d): d is KubeletPod => !!d);
       if (docs.length !== 1) throw new Error(`expected one Pod, found ${docs.length} documents`);
       pods.push(staticPod(docs[0], text, nodeName, file));

@@ -38,6 +38,8 @@ export interface WriteResult {
   created?: boolean;
   /** For deletes: false when the object only got a deletionTimestamp (finalizers or graceful deletion pending). */
   deleted?: boolean;
+  /** True when the write changed nothing and was skipped (the object keeps its resourceVersion). */
+  unchanged?: boolean;
 }
 
 /** Computes the new state of an object from its current one (undefined when it does not exist). */
@@ -45,6 +47,19 @@ export type Mutation = (current: KubeObject | undefined) => KubeObject | Promise
 
 /** How often a read-modify-write retries after losing a race with another writer. */
 const MAX_CONFLICT_RETRIES = 5;
+
+/*
+ * LAZY_SYNC: writes start from the watch cache as it is, without first asking the store for its
+ * current revision (on etcd that is a round trip per write, as much as the write itself). This is
+ * safe because the cache holds every write this server has acknowledged (a write answers only once
+ * the cache has applied it), and every storage write is guarded by the modRevision it was computed
+ * from, so a write based on a stale object (one changed through another API server sharing the
+ * store) is refused by the store and retried once the cache has caught up. A refusal or a no-op the
+ * cache decides on its own (404, 409 on a resourceVersion precondition, "unchanged", a failed
+ * mutation) could be an artefact of a stale cache, so those are confirmed after a sync and decided
+ * again if the object moved, as Kubernetes' GuaranteedUpdate re-reads from etcd when an update
+ * computed from its cached object fails or changes nothing. Dry runs sync first.
+ */
 
 /**
  * The generic store of one resource, the counterpart of Kubernetes' genericregistry.Store: reads
@@ -114,6 +129,7 @@ export class ResourceStore {
     delete (meta as Record<string, unknown>).selfLink;
     if (this.strategy.hasGeneration) meta.generation = 1;
     else delete meta.generation;
+    if (this.strategy.readsCache) await this.cache.sync();
     await this.strategy.prepareForCreate?.(object);
     applyDefaults(this.info, object);
     applyCreateDefaults(this.info, object);
@@ -161,23 +177,40 @@ export class ResourceStore {
   }
 
   private async readModifyWrite(namespace: string | undefined, name: string, proposedFor: (current: CachedObject | undefined) => KubeObject | Promise<KubeObject>, options: WriteOptions & { allowCreate?: boolean }): Promise<WriteResult> {
-    for (let attempt = 0; ; attempt++) {
-      await this.cache.sync();
+    // See LAZY_SYNC: the write starts from the cache as it is; the store's guard catches a stale base.
+    let fresh = options.dryRun || this.strategy.readsCache ? await this.syncCache() : false;
+    for (let attempt = 0; ; ) {
       const current = this.peek(namespace, name);
-      if (!current && !options.allowCreate) throw notFound(this.info.resource, this.info.group, name);
-      const proposed = await proposedFor(current);
-      if (!current) return this.createOwned(namespace, { ...proposed, metadata: { ...proposed.metadata, name } }, options);
-      const requested = proposed.metadata?.resourceVersion;
-      if (requested && requested !== current.object.metadata.resourceVersion) {
-        throw conflict(this.info.resource, this.info.group, name, STALE_OBJECT_MESSAGE);
-      }
+      let requested: string | undefined;
       try {
-        return await this.write(namespace, name, current, proposed, options);
+        // A create (allowCreate) is decided only on a fresh cache: on a stale one it could hit an
+        // existing key and answer AlreadyExists to what should have been an update.
+        if (!current && options.allowCreate && !fresh) {
+          fresh = await this.syncCache();
+          continue;
+        }
+        if (!current && !options.allowCreate) throw notFound(this.info.resource, this.info.group, name);
+        const proposed = await proposedFor(current);
+        if (!current) return await this.createOwned(namespace, { ...proposed, metadata: { ...proposed.metadata, name } }, options);
+        requested = proposed.metadata?.resourceVersion;
+        if (requested && requested !== current.object.metadata.resourceVersion) {
+          throw conflict(this.info.resource, this.info.group, name, STALE_OBJECT_MESSAGE);
+        }
+        const result = await this.write(namespace, name, current, proposed, options);
+        if (!result.unchanged || fresh) return result;
+        fresh = true;
+        if (await this.stillCurrent(namespace, name, current)) return result;
       } catch (err) {
-        if (err instanceof RevisionMismatchError && !requested && attempt < MAX_CONFLICT_RETRIES) continue;
-        if (err instanceof RevisionMismatchError) throw conflict(this.info.resource, this.info.group, name, STALE_OBJECT_MESSAGE);
+        if (err instanceof RevisionMismatchError) {
+          // The store refused the guard: with the client's own resourceVersion that is its conflict.
+          if (requested || ++attempt > MAX_CONFLICT_RETRIES) throw conflict(this.info.resource, this.info.group, name, STALE_OBJECT_MESSAGE);
+          fresh = await this.catchUp(err);
+          continue;
+        }
         if (err instanceof KeyNotFoundError) throw notFound(this.info.resource, this.info.group, name);
-        throw err;
+        if (!(err instanceof StatusError) || fresh) throw err;
+        fresh = true;
+        if (await this.stillCurrent(namespace, name, current)) throw err;
       }
     }
   }
@@ -189,22 +222,49 @@ export class ResourceStore {
    * unchanged parts, never modifying its input. Retries when another writer got there first.
    */
   async updateDirect(namespace: string | undefined, name: string, mutate: (current: KubeObject) => KubeObject, options: { dryRun: boolean }): Promise<WriteResult> {
-    for (let attempt = 0; ; attempt++) {
-      await this.cache.sync();
+    let fresh = options.dryRun ? await this.syncCache() : false;
+    for (let attempt = 0; ; ) {
       const current = this.peek(namespace, name);
-      if (!current) throw notFound(this.info.resource, this.info.group, name);
-      const object = mutate(current.object);
-      if (options.dryRun) return this.result(object, current.revision, false);
       try {
+        if (!current) throw notFound(this.info.resource, this.info.group, name);
+        const object = mutate(current.object);
+        if (options.dryRun) return this.result(object, current.revision, false);
         const revision = await this.storage.update(this.key(namespace, name), encodeStored(object), current.revision);
         return await this.fromCache(namespace, name, revision, { created: false });
       } catch (err) {
-        if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
-        if (err instanceof RevisionMismatchError) throw conflict(this.info.resource, this.info.group, name, STALE_OBJECT_MESSAGE);
+        if (err instanceof RevisionMismatchError) {
+          if (++attempt > MAX_CONFLICT_RETRIES) throw conflict(this.info.resource, this.info.group, name, STALE_OBJECT_MESSAGE);
+          fresh = await this.catchUp(err);
+          continue;
+        }
         if (err instanceof KeyNotFoundError) throw notFound(this.info.resource, this.info.group, name);
-        throw err;
+        if (!(err instanceof StatusError) || fresh) throw err;
+        fresh = true;
+        if (await this.stillCurrent(namespace, name, current)) throw err;
       }
     }
+  }
+
+  /** Brings the cache up to the store's current revision; returns true (the cache is now fresh). */
+  private async syncCache(): Promise<true> {
+    await this.cache.sync();
+    return true;
+  }
+
+  /** After a failed guard: waits until the cache holds the key at the revision the store reported (fresh for this key). */
+  private async catchUp(err: RevisionMismatchError): Promise<true> {
+    await this.cache.waitFor(err.actual.modRevision);
+    return true;
+  }
+
+  /**
+   * Whether a refusal or a no-op decided on the cache as it was still holds: syncs the cache with
+   * the store, then checks that the object is at the revision the decision was made on (or still
+   * absent). If not, the caller decides again on the fresher cache.
+   */
+  private async stillCurrent(namespace: string | undefined, name: string, decidedOn: CachedObject | undefined): Promise<boolean> {
+    await this.cache.sync();
+    return this.peek(namespace, name)?.revision === decidedOn?.revision;
   }
 
   private async write(namespace: string | undefined, name: string, current: CachedObject, proposed: KubeObject, options: WriteOptions): Promise<WriteResult> {
@@ -218,7 +278,7 @@ export class ResourceStore {
     const tracked = options.appliedFields ? object : trackUpdate(old, object, this.fieldsContext(options));
     const unchanged = jsonEqual({ ...tracked, metadata: { ...tracked.metadata, managedFields: undefined } }, { ...old, metadata: { ...old.metadata, managedFields: undefined } });
     // Kubernetes skips the write (and keeps the resourceVersion) when an update changes nothing.
-    if (unchanged) return { object: old, json: current.json, bytes: current.bytes, created: false };
+    if (unchanged) return { object: old, json: current.json, bytes: current.bytes, created: false, unchanged: true };
     if (options.dryRun) return this.result(tracked, current.revision, false);
     const key = this.key(namespace, name);
     if (tracked.metadata.deletionTimestamp && (tracked.metadata.finalizers ?? []).length === 0 && this.finalizedOnEmpty(tracked)) {
@@ -280,16 +340,22 @@ export class ResourceStore {
    * node are deleted gracefully (the kubelet finishes the deletion); otherwise it goes at once.
    */
   async delete(namespace: string | undefined, name: string, options: DeleteOptions): Promise<WriteResult> {
-    for (let attempt = 0; ; attempt++) {
-      await this.cache.sync();
+    let fresh = options.dryRun ? await this.syncCache() : false;
+    for (let attempt = 0; ; ) {
       const current = this.peek(namespace, name);
-      if (!current) throw notFound(this.info.resource, this.info.group, name);
-      this.checkPreconditions(current.object, options);
-      const pending = this.pendingDeletion(current.object, options);
       try {
+        if (!current) throw notFound(this.info.resource, this.info.group, name);
+        this.checkPreconditions(current.object, options);
+        const pending = this.pendingDeletion(current.object, options);
         if (pending) {
           if (options.dryRun) return { ...this.result(pending, current.revision, false), deleted: false };
-          if (jsonEqual(pending, current.object)) return { object: current.object, json: current.json, bytes: current.bytes, deleted: false };
+          if (jsonEqual(pending, current.object)) {
+            if (!fresh && !(await this.stillCurrent(namespace, name, current))) {
+              fresh = true;
+              continue;
+            }
+            return { object: current.object, json: current.json, bytes: current.bytes, deleted: false, unchanged: true };
+          }
           const revision = await this.storage.update(this.key(namespace, name), encodeStored(pending), current.revision);
           return { ...(await this.fromCache(namespace, name, revision, {})), deleted: false };
         }
@@ -299,9 +365,15 @@ export class ResourceStore {
         await this.cache.waitFor(revision);
         return this.deletedResult(current.object, revision);
       } catch (err) {
-        if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
+        if (err instanceof RevisionMismatchError) {
+          if (++attempt > MAX_CONFLICT_RETRIES) throw conflict(this.info.resource, this.info.group, name, STALE_OBJECT_MESSAGE);
+          fresh = await this.catchUp(err);
+          continue;
+        }
         if (err instanceof KeyNotFoundError) throw notFound(this.info.resource, this.info.group, name);
-        throw err;
+        if (!(err instanceof StatusError) || fresh) throw err;
+        fresh = true;
+        if (await this.stillCurrent(namespace, name, current)) throw err;
       }
     }
   }

@@ -90,6 +90,8 @@ export function registerServiceAllocation(stores: StoreLookup): void {
   };
 
   registerStrategy('', 'services', {
+    // Allocation reads the IPs and ports in use from the cache, which must include other servers' services.
+    readsCache: true,
     prepareForCreate: allocate,
     prepareForUpdate(service, old) {
       const spec = (service.spec ??= {}) as ServiceSpec;

@@ -16,6 +16,12 @@ export interface Strategy {
   prepareForUpdate?(object: KubeObject, old: KubeObject): void | Promise<void>;
   /** Releases what prepareForCreate allocated when the object goes away or the create fails. */
   release?(object: KubeObject): void;
+  /**
+   * Whether the hooks read other objects from the watch cache (allocations), so a write must see
+   * everything the store holds: its cache is synced with the store first (writes otherwise start
+   * from the cache as it is; see LAZY_SYNC in resource-store.ts).
+   */
+  readsCache?: boolean;
 }
 
 /** Resources whose objects carry metadata.generation in Kubernetes. */

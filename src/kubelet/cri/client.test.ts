@@ -94,4 +94,24 @@ describe('CriClient', () => {
     assert.equal(await client.imageStatus('docker.io/library/absent:1'), null);
     assert.deepEqual((seen.ImageStatus?.image as { image: string }).image, 'docker.io/library/absent:1');
   });
+
+  test('a runtime that is not listening rejects with UNAVAILABLE; the client connects once it listens', async () => {
+    const path = join(dir, 'late.sock');
+    const late = new CriClient(path, { timeoutMs: 2000 });
+    const lateServer = new grpc.Server();
+    try {
+      await assert.rejects(late.version(), (err) => err instanceof CriError && err.code === grpc.status.UNAVAILABLE);
+      const def = protoLoader.loadSync(CRI_PROTO_PATH, { keepCase: true, longs: Number, enums: String, defaults: true });
+      const v1 = (grpc.loadPackageDefinition(def).runtime as grpc.GrpcObject).v1 as grpc.GrpcObject;
+      lateServer.addService((v1.RuntimeService as grpc.ServiceClientConstructor).service, {
+        Version: ((_call, cb) => cb(null, { version: '0.1.0', runtime_name: 'late' })) as Handler,
+      } as grpc.UntypedServiceImplementation);
+      await new Promise<void>((resolve, reject) => lateServer.bindAsync(`unix://${path}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+      assert.equal((await late.version()).runtimeName, 'late');
+    } finally {
+      late.close();
+      lateServer.forceShutdown();
+    }
+    await assert.rejects(late.version(), (err) => err instanceof CriError && err.code === grpc.status.UNAVAILABLE && /closed/.test(err.message));
+  });
 });

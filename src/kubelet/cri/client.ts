@@ -1,13 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import type { ContainerRuntime } from './interface.ts';
+import { GRPC_CODE_NAMES, GrpcCallError, GrpcUnaryClient } from './grpc-client.ts';
+import { ProtoCodec } from './proto-codec.ts';
+import { parseProto, type ProtoSchema } from './proto-schema.ts';
 import type {
   AuthConfig, Container, ContainerConfig, ContainerStats, ContainerStatus, ExecSyncResult, Image, LinuxContainerResources,
   PodSandbox, PodSandboxConfig, PodSandboxStatus, RuntimeCondition, VersionInfo,
 } from './types.ts';
 
-/** Path of skiff's CRI runtime.v1 proto, loaded at runtime by @grpc/proto-loader. */
+/** Path of skiff's CRI runtime.v1 proto, read at runtime by the client's codec. */
 export const CRI_PROTO_PATH = fileURLToPath(new URL('./api.proto', import.meta.url));
 
 /** The default deadline of a CRI call, the kubelet's --runtime-request-timeout default (2m). */
@@ -19,22 +21,18 @@ const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** A failed CRI call: the gRPC status code (e.g. 5 NOT_FOUND, 4 DEADLINE_EXCEEDED) and the runtime's message. */
 export class CriError extends Error {
   constructor(readonly method: string, readonly code: number, readonly details: string) {
-    super(`CRI ${method}: ${grpc.status[code] ?? code}: ${details}`);
+    super(`CRI ${method}: ${GRPC_CODE_NAMES[code] ?? code}: ${details}`);
     this.name = 'CriError';
   }
 }
 
-type Unary = (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
-type ServiceClient = grpc.Client & Record<string, Unary>;
-
-let cachedPackage: grpc.GrpcObject | undefined;
-function loadCriPackage(): grpc.GrpcObject {
-  // keepCase false: JS objects use lowerCamelCase; longs as Number; enums as their names;
-  // defaults true so absent scalar fields read as 0/''/false exactly like Go's zero values.
-  cachedPackage ??= grpc.loadPackageDefinition(protoLoader.loadSync(CRI_PROTO_PATH, {
-    keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true,
-  }));
-  return cachedPackage;
+let cachedSchema: { schema: ProtoSchema; codec: ProtoCodec } | undefined;
+function criSchema(): { schema: ProtoSchema; codec: ProtoCodec } {
+  if (!cachedSchema) {
+    const schema = parseProto(readFileSync(CRI_PROTO_PATH, 'utf8'));
+    cachedSchema = { schema, codec: new ProtoCodec(schema) };
+  }
+  return cachedSchema;
 }
 
 /** Options of `CriClient`. */
@@ -49,39 +47,39 @@ export interface CriClientOptions {
  * with `CriError`. Connecting is lazy: construction never fails for a missing socket.
  */
 export class CriClient implements ContainerRuntime {
-  private readonly runtime: ServiceClient;
-  private readonly images: ServiceClient;
+  private readonly channel: GrpcUnaryClient;
   private readonly timeoutMs: number;
+  private readonly proto = criSchema();
 
   /** `socket` is a filesystem path (or an explicit `unix:` target). */
   constructor(socket: string, options: CriClientOptions = {}) {
-    const target = socket.startsWith('unix:') ? socket : `unix://${socket}`;
-    const v1 = (loadCriPackage().runtime as grpc.GrpcObject).v1 as grpc.GrpcObject;
-    const opts = { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES };
-    const Runtime = v1.RuntimeService as grpc.ServiceClientConstructor;
-    const Images = v1.ImageService as grpc.ServiceClientConstructor;
-    this.runtime = new Runtime(target, grpc.credentials.createInsecure(), opts) as unknown as ServiceClient;
-    this.images = new Images(target, grpc.credentials.createInsecure(), opts) as unknown as ServiceClient;
+    this.channel = new GrpcUnaryClient(socket.replace(/^unix:(\/\/)?/, ''), { maxReceiveBytes: MAX_MESSAGE_BYTES });
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CRI_TIMEOUT_MS;
   }
 
-  /** Closes both channels; pending calls fail. */
+  /** Closes the connection; pending calls fail. */
   close(): void {
-    this.runtime.close();
-    this.images.close();
+    this.channel.close();
   }
 
-  /** Calls one unary method with the deadline (or `timeoutMs` when given) and returns the raw response. */
-  call<T>(service: 'runtime' | 'images', method: string, request: object, timeoutMs = this.timeoutMs): Promise<T> {
-    const client = service === 'runtime' ? this.runtime : this.images;
-    const fn = client[method];
-    if (typeof fn !== 'function') return Promise.reject(new Error(`CRI ${method}: no such method`));
-    return new Promise<T>((resolve, reject) => {
-      fn.call(client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(new CriError(method, err.code, err.details || err.message));
-        else resolve(res as T);
-      });
-    });
+  /** Calls one unary method with the deadline (or `timeoutMs` when given) and returns the decoded response. */
+  async call<T>(service: 'runtime' | 'images', method: string, request: object, timeoutMs = this.timeoutMs): Promise<T> {
+    const { schema, codec } = this.proto;
+    const serviceName = service === 'runtime' ? 'RuntimeService' : 'ImageService';
+    const def = schema.methods.get(`${serviceName}/${method}`);
+    if (!def) throw new Error(`CRI ${method}: no such method`);
+    let body: Buffer;
+    try {
+      body = await this.channel.call(`${schema.package}.${serviceName}/${method}`, codec.encode(def.input, request), timeoutMs);
+    } catch (err) {
+      if (err instanceof GrpcCallError) throw new CriError(method, err.code, err.details);
+      throw err;
+    }
+    try {
+      return codec.decode(def.output, body) as T;
+    } catch (err) {
+      throw new CriError(method, 13, `response could not be decoded: ${(err as Error).message}`);
+    }
   }
 
   async version(): Promise<VersionInfo> {

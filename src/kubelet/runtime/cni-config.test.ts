@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCniConflist, writeCniConfig } from './cni-config.ts';
 
-test('CNI conflist: skiff0 bridge with host-local IPAM over the pod CIDR, then portmap', () => {
+test('CNI conflist: skiff0 bridge (no per-pod masquerade) with host-local IPAM over the pod CIDR, then portmap', () => {
   const conf = buildCniConflist('10.42.3.0/24') as { name: string; plugins: Record<string, unknown>[] };
   assert.equal(conf.name, 'skiff');
   assert.deepEqual(conf.plugins.map((p) => p.type), ['bridge', 'portmap']);
   const bridge = conf.plugins[0] as { bridge: string; isGateway: boolean; ipMasq: boolean; ipam: { ranges: { subnet: string }[][]; routes: { dst: string }[]; dataDir?: string } };
   assert.equal(bridge.bridge, 'skiff0');
   assert.equal(bridge.isGateway, true);
-  assert.equal(bridge.ipMasq, true);
+  assert.equal(bridge.ipMasq, false, 'masquerade is one node-wide rule (pod-masquerade.ts), not per-pod chains');
   assert.equal(bridge.ipam.ranges[0]?.[0]?.subnet, '10.42.3.0/24');
   assert.deepEqual(bridge.ipam.routes, [{ dst: '0.0.0.0/0' }]);
   assert.equal(bridge.ipam.dataDir, undefined);

@@ -9,8 +9,8 @@ export const CNI_BRIDGE = 'skiff0';
 export const CNI_CONFLIST_FILE = '10-skiff.conflist';
 
 /**
- * The bridge conflist for a node's pod CIDR: bridge (gateway + masquerade) with host-local IPAM
- * and a default route, then portmap for hostPort (capability portMappings, which containerd fills
+ * The bridge conflist for a node's pod CIDR: bridge (gateway) with host-local IPAM and a default
+ * route (masquerade is one node-wide rule, `ensurePodMasquerade`, not the plugin's per-pod chains), then portmap for hostPort (capability portMappings, which containerd fills
  * from the sandbox's port mappings). Loopback is set up by containerd itself, as in k3s.
  * `ipamDataDir` overrides where host-local records leased IPs.
  */
@@ -23,7 +23,7 @@ export function buildCniConflist(podCIDR: string, ipamDataDir?: string, bridge =
         type: 'bridge',
         bridge,
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         hairpinMode: true,
         ipam: {
           type: 'host-local',

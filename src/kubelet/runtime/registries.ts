@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
 
 /** k3s's registries.yaml: `mirrors.<registry>.endpoint[]` and `configs.<host>.auth|tls`. */
 export interface RegistriesConfig {
@@ -14,6 +14,8 @@ export interface RegistriesConfig {
 /** Reads agentDir/registries.yaml (k3s format); an absent file means no mirrors. */
 export function readRegistries(path: string): RegistriesConfig {
   if (!existsSync(path)) return {};
+  // yaml is loaded only when the file exists (agent memory).
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   return (parse(readFileSync(path, 'utf8')) ?? {}) as RegistriesConfig;
 }
 

@@ -5,7 +5,8 @@
  * mount-utils.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -24,9 +25,18 @@ export function mountPoints(): string[] {
     .map((line) => line.split(' ')[4].replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))));
 }
 
-/** Whether `path` is a mount point. */
+/**
+ * Whether `path` is a mount point, the way mount-utils' IsLikelyNotMountPoint decides: its device
+ * differs from its parent's. Two stats instead of parsing the mount table, which grows with every
+ * pod (rootfs, shm, volume tmpfs) and was read on each volume refresh of each pod. A bind mount
+ * from the same filesystem is not seen, which is fine for the tmpfs mounts skiff makes.
+ */
 export function isMountPoint(path: string): boolean {
-  return mountPoints().includes(path);
+  try {
+    return statSync(path).dev !== statSync(dirname(path)).dev;
+  } catch {
+    return false;
+  }
 }
 
 /** Mount points at or below `dir`, deepest first (the order they must be unmounted in). */
