@@ -126,6 +126,8 @@ class PhaseCounter {
 class MutatingProbe {
   readonly latenciesMs: number[] = [];
   failures = 0;
+  /** Failure messages and how often each came. */
+  readonly reasons = new Map<string, number>();
   private stopped = false;
   private loop?: Promise<void>;
 
@@ -141,8 +143,10 @@ class MutatingProbe {
           else if (step === 1) await client.patch(CONFIGMAPS, PROBE_NS, name, { data: { v: String(i) } }, { type: 'merge' });
           else await client.delete(CONFIGMAPS, PROBE_NS, name);
           this.latenciesMs.push(performance.now() - started);
-        } catch {
+        } catch (err) {
           this.failures++;
+          const why = `${(err as { code?: number }).code ?? ''} ${(err instanceof Error ? err.message : String(err)).slice(0, 80)}`;
+          this.reasons.set(why, (this.reasons.get(why) ?? 0) + 1);
         }
         const wait = interval - (performance.now() - started);
         if (wait > 0) await sleep(wait);
@@ -303,7 +307,8 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
     } finally {
       await probe.stop();
       const lat = probe.latenciesMs;
-      result.probe = { calls: lat.length, failures: probe.failures, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat.length ? Math.max(...lat) : NaN };
+      result.probe = { calls: lat.length, failures: probe.failures, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat.length ? lat.reduce((a, b) => Math.max(a, b)) : NaN };
+      for (const [why, n] of probe.reasons) notes.push(`probe failure x${n}: ${why}`);
       result.serverMutating = summarize(before, await mutatingHistograms(client));
       result.serverCpuSeconds = cpuSeconds(server.pid) - serverCpu;
     }
@@ -311,6 +316,8 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
     notes.push(err instanceof Error ? err.message : String(err));
   } finally {
     clearInterval(rssTimer);
+    // An incomplete run says why in the server's own words (informer relists, failed writes).
+    if (!result.completed) process.stderr.write(`scale: server log tail:\n${server.recentLogs().slice(-3000)}\n`);
     result.wallSeconds = (performance.now() - begin) / 1000;
     counter.stop();
     client.close();

@@ -150,7 +150,13 @@ async function schedule(kubeconfig: string, namespace: string, n: number, server
   const abort = new AbortController();
   // The recorder the scheduler would create itself, kept here to see when its Events are written.
   const recorder = new ApiEventRecorder(client, { component: 'default-scheduler' });
-  const scheduler = new Scheduler(client, factory, { recorder });
+  // What went wrong, counted by message: a failed bind or write shows up here rather than as a slow run.
+  const problems = new Map<string, number>();
+  const log = (msg: string, extra?: Record<string, unknown>): void => {
+    const key = `${msg}: ${String(extra?.error ?? '').slice(0, 120)}`;
+    problems.set(key, (problems.get(key) ?? 0) + 1);
+  };
+  const scheduler = new Scheduler(client, factory, { recorder, log });
   let bound = 0;
   let resolveAll!: () => void;
   const allBound = new Promise<void>((resolve) => (resolveAll = resolve));
@@ -178,6 +184,7 @@ async function schedule(kubeconfig: string, namespace: string, n: number, server
     await done;
     factory.shutdown();
     client.close();
+    for (const [what, n] of problems) process.stderr.write(`scheduler log x${n}: ${what}\n`);
   }
 }
 

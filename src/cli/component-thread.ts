@@ -19,26 +19,56 @@ export interface ComponentThread {
   stop(): Promise<void>;
 }
 
+/** A thread that dies is started again after this delay, doubling up to the maximum (as a supervisor would). */
+const RESTART_INITIAL_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+/** A thread that ran at least this long before dying starts the backoff over. */
+const RESTART_RESET_MS = 60_000;
+
 /**
  * Starts `spec.component` in a worker thread. Compiled (dist/), the thread runs component-main.js
  * directly. From the TypeScript sources, its entry (`thread-entry.js`) first registers tsx, as
  * bin/skiff.js does for the main thread (loader hooks are per thread), then imports
- * component-main.ts. A thread that dies is logged, not restarted.
+ * component-main.ts. `entry` replaces the thread's script (tests). A thread that dies (an uncaught
+ * error, or its heap exhausted) is logged and started again after a backoff, as kubelet or systemd
+ * restart a crashed kube-controller-manager; until stop() is called.
  */
-export function startComponentThread(spec: ComponentSpec, log: (msg: string, extra?: Record<string, unknown>) => void): ComponentThread {
+export function startComponentThread(spec: ComponentSpec, log: (msg: string, extra?: Record<string, unknown>) => void, entry?: URL): ComponentThread {
   const compiled = import.meta.url.endsWith('.js');
   const main = new URL(compiled ? './component-main.js' : './component-main.ts', import.meta.url);
-  const worker = new Worker(compiled ? main : new URL('./thread-entry.js', import.meta.url), {
-    workerData: { module: main.href, spec },
-    name: `skiff-${spec.component}`,
-  });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  worker.on('message', (m: ThreadMessage) => {
-    if (m.type === 'log') log(m.msg, { ...m.extra, component: spec.component });
-  });
-  worker.on('error', (err) => log(`${spec.component} thread failed`, { error: err instanceof Error ? err.stack : String(err) }));
+  const script = entry ?? (compiled ? main : new URL('./thread-entry.js', import.meta.url));
+  let stopping = false;
+  let delay = RESTART_INITIAL_MS;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let current: { worker: Worker; exited: Promise<void> };
+  const launch = (): void => {
+    const startedAt = Date.now();
+    const worker = new Worker(script, {
+      workerData: { module: main.href, spec },
+      name: `skiff-${spec.component}`,
+    });
+    const exited = new Promise<void>((resolve) =>
+      worker.once('exit', (code) => {
+        resolve();
+        if (stopping) return;
+        if (Date.now() - startedAt >= RESTART_RESET_MS) delay = RESTART_INITIAL_MS;
+        log(`${spec.component} thread exited; restarting`, { code, inMs: delay });
+        restartTimer = setTimeout(launch, delay);
+        delay = Math.min(delay * 2, RESTART_MAX_MS);
+      }),
+    );
+    worker.on('message', (m: ThreadMessage) => {
+      if (m.type === 'log') log(m.msg, { ...m.extra, component: spec.component });
+    });
+    worker.on('error', (err) => log(`${spec.component} thread failed`, { error: err instanceof Error ? err.stack : String(err) }));
+    current = { worker, exited };
+  };
+  launch();
   return {
     async stop() {
+      stopping = true;
+      clearTimeout(restartTimer);
+      const { worker, exited } = current;
       worker.postMessage({ type: 'stop' } satisfies ThreadMessage);
       const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
       await exited;

@@ -12,6 +12,7 @@ import { runControllers } from '../machinery/controller.ts';
 import { ApiEventRecorder } from '../machinery/event-recorder.ts';
 import { SharedInformerFactory } from '../machinery/informer-factory.ts';
 import { LeaderElector } from '../machinery/leader-election.ts';
+import { schedulerTransform, stripManagedFields } from '../machinery/transforms.ts';
 import { startScheduler } from './scheduler.ts';
 
 /** Everything a component needs, as plain data (it crosses into a worker thread). */
@@ -34,7 +35,8 @@ export interface ComponentSpec {
 /** Runs one component until `signal` aborts; resolves once it has stopped. */
 export async function runComponent(spec: ComponentSpec, client: RestClient, signal: AbortSignal, log: (msg: string, extra?: Record<string, unknown>) => void): Promise<void> {
   if (spec.component === 'scheduler') {
-    const factory = new SharedInformerFactory(client);
+    // Cached objects without what the scheduler never reads (managedFields, container statuses).
+    const factory = new SharedInformerFactory(client, { transform: schedulerTransform });
     const { done } = await startScheduler(client, factory, signal, { log });
     await done;
     await factory.shutdown();
@@ -46,7 +48,7 @@ export async function runComponent(spec: ComponentSpec, client: RestClient, sign
     identity: spec.identity,
     onStartedLeading: async (leading) => {
       setMaxListeners(0, leading);
-      const factory = new SharedInformerFactory(client);
+      const factory = new SharedInformerFactory(client, { transform: stripManagedFields });
       const recorder = new ApiEventRecorder(client, { component: 'skiff-controller-manager', host: hostname() }, log);
       try {
         await runControllers(allControllers({ caPem: spec.caPem, clusterCIDR: spec.clusterCIDR }), { factory, recorder, log }, leading);

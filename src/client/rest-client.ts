@@ -324,7 +324,8 @@ function retriable(err: unknown, method: string): boolean {
   if (typeof err !== 'object' || err === null || 'reason' in err) return false; // StatusErrors are answers, not transport failures.
   const { code, message } = err as { code?: string; message?: string };
   if (code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_INVALID_SESSION') return true;
-  if (message?.includes('REFUSED_STREAM')) return true;
+  // Refused before the server looked at it: REFUSED_STREAM, or Node's ENHANCE_YOUR_CALM when the session is over its memory cap.
+  if (message?.includes('REFUSED_STREAM') || message?.includes('ENHANCE_YOUR_CALM')) return true;
   return method === 'GET';
 }
 

@@ -11,6 +11,8 @@ export interface InformerFactoryOptions {
   resyncPeriodMs?: number;
   /** Restrict every informer to one namespace. */
   namespace?: string;
+  /** Applied to every object of every informer before it is cached (see InformerOptions.transform). */
+  transform?: (obj: KubeObject, ref: ResourceRef) => KubeObject;
   log?: InformerOptions['log'];
 }
 
@@ -33,7 +35,13 @@ export class SharedInformerFactory {
     const id = refId(ref);
     let informer = this.informers.get(id) as SharedInformer<T> | undefined;
     if (!informer) {
-      informer = new SharedInformer<T>(this.client, ref, { namespace: this.opts.namespace, resyncPeriodMs: this.opts.resyncPeriodMs, log: this.opts.log });
+      const transform = this.opts.transform;
+      informer = new SharedInformer<T>(this.client, ref, {
+        namespace: this.opts.namespace,
+        resyncPeriodMs: this.opts.resyncPeriodMs,
+        log: this.opts.log,
+        transform: transform ? (obj) => transform(obj, ref) as T : undefined,
+      });
       this.informers.set(id, informer as unknown as SharedInformer<KubeObject>);
       if (this.started) informer.start();
     }

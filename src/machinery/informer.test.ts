@@ -10,6 +10,7 @@ import { TestCluster } from '../../test/e2e/harness.ts';
 import { SharedInformer } from './informer.ts';
 import { SharedInformerFactory } from './informer-factory.ts';
 import { LeaderElector, type Lease } from './leader-election.ts';
+import { schedulerTransform, stripManagedFields } from './transforms.ts';
 
 const CM = findResource('', 'v1', 'configmaps')!;
 const LEASES = findResource('coordination.k8s.io', 'v1', 'leases')!;
@@ -95,6 +96,34 @@ describe('SharedInformer against a fake client', () => {
     assert.deepEqual(lists.map((a) => a.list?.resourceVersion), ['0', undefined]);
     assert.deepEqual(informer.lister().list().map((o) => o.metadata.name).sort(), ['a', 'b', 'c']);
     await informer.stop();
+  });
+
+  test('a transform shapes every cached object, listed or watched (managedFields stripped)', async () => {
+    const client = new FakeClient();
+    const withFields = (name: string): KubeObject => ({ ...cm(name), metadata: { name, namespace: 'default', managedFields: [{ manager: 'test', operation: 'Update' }] } });
+    client.seed(CM, withFields('a'));
+    const factory = new SharedInformerFactory(client, { transform: (obj, ref) => stripManagedFields({ ...obj, metadata: { ...obj.metadata, labels: { seenAs: ref.resource } } }) });
+    const informer = factory.informerFor(CM);
+    const added: KubeObject[] = [];
+    informer.addEventHandler({ onAdd: (o) => added.push(o) });
+    factory.start();
+    await informer.waitForSync();
+    await client.create(CM, withFields('b'));
+    await until(() => added.length === 2, 'watched object');
+    for (const obj of added) {
+      assert.equal(obj.metadata.managedFields, undefined);
+      assert.deepEqual(obj.metadata.labels, { seenAs: 'configmaps' });
+      assert.ok(Object.isFrozen(obj.metadata));
+    }
+    assert.equal(informer.lister().get('default', 'b')?.metadata.managedFields, undefined);
+    await factory.shutdown();
+  });
+
+  test('the scheduler transform drops pod container statuses but keeps phase and conditions', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', managedFields: [] }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'c' }] } };
+    const out = schedulerTransform(pod as KubeObject, findResource('', 'v1', 'pods')!) as typeof pod;
+    assert.equal(out.metadata.managedFields, undefined);
+    assert.deepEqual(out.status, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] });
   });
 
   test('the factory shares one informer per resource', () => {

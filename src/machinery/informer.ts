@@ -32,6 +32,12 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   resyncPeriodMs?: number;
   /** Extra indexes beside the namespace index. */
   indexers?: Record<string, IndexFunc<T>>;
+  /**
+   * Applied to every object before it is cached and handed to handlers (client-go's SetTransform),
+   * e.g. to drop fields this process never reads and save their memory. It receives the freshly
+   * decoded object, which it may change in place, and returns the object to keep.
+   */
+  transform?: (obj: T) => T;
   /** List in pages of this size (client-go's pager uses 500); by default one request, answered from the server's watch cache. */
   pageSize?: number;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
@@ -307,7 +313,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       obj.kind = this.ref.kind;
       obj.apiVersion = this.ref.group ? `${this.ref.group}/${this.ref.version}` : this.ref.version;
     }
-    return deepFreeze(obj);
+    return deepFreeze(this.opts.transform ? this.opts.transform(obj) : obj);
   }
 
   private dispatch(fn: (handler: EventHandler<T>) => void): void {

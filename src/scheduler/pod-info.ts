@@ -19,6 +19,8 @@ export interface AffinityTerm {
   selector: LabelPredicate;
   namespaceSelector: LabelPredicate;
   topologyKey: string;
+  /** Identifies the term's meaning (namespaces, selectors, topology key): equal keys, equal terms. */
+  key: string;
 }
 
 /** A preferred term with its weight (framework.WeightedAffinityTerm). */
@@ -65,6 +67,7 @@ export function newAffinityTerm(pod: Pod, term: V1PodAffinityTerm): AffinityTerm
     selector: compileLabelSelector(term.labelSelector),
     namespaceSelector: term.namespaceSelector ? compileLabelSelector(term.namespaceSelector) : matchNothing,
     topologyKey: term.topologyKey,
+    key: JSON.stringify([[...namespaces].sort(), term.namespaceSelector ?? null, term.labelSelector ?? null, term.topologyKey]),
   };
 }
 

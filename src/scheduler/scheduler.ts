@@ -267,6 +267,7 @@ export class Scheduler implements HandlerTarget {
     this.bindsInFlight++;
     const bound = this.algorithm.bind(scheduled).then((status) => {
       if (status) {
+        this.log('binding failed; the pod goes back to the queue', { pod: `${qp.pod.metadata?.namespace}/${qp.pod.metadata?.name}`, node: scheduled.nodeName, error: status.message() });
         this.handleFailure(qp, { kind: 'unschedulable', pod: scheduled.pod, error: new Error(status.message()), victims: [], unschedulablePlugins: new Set() });
         return;
       }

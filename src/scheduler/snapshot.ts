@@ -4,7 +4,9 @@
  * node/pod events, plus "assumed" pods that a cycle reserved before their binding is confirmed.
  */
 import { NodeInfo } from './node-info.ts';
-import { hasAffinity, hasRequiredAntiAffinity, newPodInfo } from './pod-info.ts';
+import { ExistingTermIndex, PodCountIndexes } from './pod-count-index.ts';
+import type { ExistingTerm, PerNodeCounts, PodMatcher } from './pod-count-index.ts';
+import { hasAffinity, newPodInfo } from './pod-info.ts';
 import type { PodInfo } from './pod-info.ts';
 import { podUid } from './types.ts';
 import type { Namespace, Node, Pod } from './types.ts';
@@ -37,6 +39,8 @@ export class Snapshot {
   private affinityDirty = true;
   private withAffinity: NodeInfo[] = [];
   private withRequiredAntiAffinity: NodeInfo[] = [];
+  private readonly counts = new PodCountIndexes();
+  private readonly existingTerms = new ExistingTermIndex();
 
   /** Nodes with a Node object, in scan order. Do not mutate. */
   nodeInfoList(): readonly NodeInfo[] {
@@ -66,6 +70,28 @@ export class Snapshot {
     return this.withRequiredAntiAffinity;
   }
 
+  /**
+   * How many tracked pods (bound and assumed) `matcher` selects on each node, kept incrementally
+   * after the first call for a key. Entries may include nodes whose Node object is gone
+   * (`info.node === null`); callers skip those. A matcher may read namespace labels through this
+   * snapshot: namespace changes drop the indexes.
+   */
+  matchingPodsPerNode(matcher: PodMatcher): PerNodeCounts {
+    return this.counts.counts(matcher, () => this.trackedPods());
+  }
+
+  /** The distinct (anti-)affinity terms of tracked pods, each with its holders per node. */
+  existingPodTerms(): IterableIterator<ExistingTerm> {
+    return this.existingTerms.terms();
+  }
+
+  private *trackedPods(): Generator<[PodInfo, NodeInfo]> {
+    for (const state of this.podStates.values()) {
+      const node = this.infos.get(state.nodeName);
+      if (node) yield [state.info, node];
+    }
+  }
+
   /** Labels of a namespace (for namespaceSelector); undefined when unknown. */
   namespaceLabelsOf(name: string): Record<string, string> | undefined {
     return this.namespaceLabels.get(name);
@@ -80,12 +106,18 @@ export class Snapshot {
 
   /** Records a namespace (add or update). */
   setNamespace(ns: Namespace): void {
-    if (ns.metadata?.name) this.namespaceLabels.set(ns.metadata.name, ns.metadata.labels ?? {});
+    const name = ns.metadata?.name;
+    if (!name) return;
+    const labels = ns.metadata?.labels ?? {};
+    const before = this.namespaceLabels.get(name);
+    this.namespaceLabels.set(name, labels);
+    // Matchers with a namespaceSelector may now decide differently: rebuild the counts on demand.
+    if (!before || !sameLabels(before, labels)) this.counts.clear();
   }
 
   /** Forgets a namespace. */
   removeNamespace(name: string): void {
-    this.namespaceLabels.delete(name);
+    if (this.namespaceLabels.delete(name)) this.counts.clear();
   }
 
   /** Adds or updates a node. */
@@ -182,9 +214,14 @@ export class Snapshot {
   }
 
   private place(info: PodInfo, nodeName: string, assumed: boolean): void {
-    this.infoFor(nodeName).addPod(info);
+    const node = this.infoFor(nodeName);
+    node.addPod(info);
     this.podStates.set(info.uid, { info, nodeName, assumed, bindingFinished: false });
-    if (hasAffinity(info) || hasRequiredAntiAffinity(info)) this.affinityDirty = true;
+    this.counts.added(info, node);
+    if (hasAffinity(info)) {
+      this.existingTerms.added(info, node);
+      this.affinityDirty = true;
+    }
   }
 
   private removePodByUid(uid: string): void {
@@ -194,7 +231,11 @@ export class Snapshot {
     const node = this.infos.get(state.nodeName);
     if (!node) return;
     node.removePod(uid);
-    if (hasAffinity(state.info)) this.affinityDirty = true;
+    this.counts.removed(state.info, node);
+    if (hasAffinity(state.info)) {
+      this.existingTerms.removed(state.info, node);
+      this.affinityDirty = true;
+    }
     if (!node.node && node.pods.length === 0) this.infos.delete(state.nodeName);
   }
 
@@ -204,4 +245,11 @@ export class Snapshot {
     this.withRequiredAntiAffinity = this.list.filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
     this.affinityDirty = false;
   }
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
 }

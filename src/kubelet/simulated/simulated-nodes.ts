@@ -2,6 +2,7 @@ import { cloneJson, type KubeObject } from '../../api/object.ts';
 import { findResource } from '../../api/registry.ts';
 import type { KubeClient } from '../../client/interface.ts';
 import { SharedInformer } from '../../machinery/informer.ts';
+import { stripManagedFields } from '../../machinery/transforms.ts';
 import { PodIpPool, fallbackPodCIDR } from './ip-pool.ts';
 import { DEFAULT_NODE_TEMPLATE, nodeInternalIP, nodeObject, nodeStatus, statusIsHealthy, type NodeTemplate, type SimNodeCondition } from './node-template.ts';
 import { PodSimulator } from './pod-simulator.ts';
@@ -90,8 +91,9 @@ export class SimulatedNodes {
     this.names.forEach((name, index) => this.nodes.set(name, { name, index, pool: new PodIpPool(fallbackPodCIDR(index)) }));
     // One node needs only its own objects (the kubelet's field selectors); many share one unfiltered watch.
     const single = opts.count === 1 ? this.names[0] : undefined;
-    this.nodeInformer = new SharedInformer(opts.client, NODES, { fieldSelector: single ? `metadata.name=${single}` : undefined, log: this.log });
-    this.podInformer = new SharedInformer<SimPod>(opts.client, PODS, { fieldSelector: single ? `spec.nodeName=${single}` : 'spec.nodeName!=', log: this.log });
+    // managedFields are never read here; dropping them keeps thousands of cached pods smaller.
+    this.nodeInformer = new SharedInformer(opts.client, NODES, { fieldSelector: single ? `metadata.name=${single}` : undefined, log: this.log, transform: stripManagedFields });
+    this.podInformer = new SharedInformer<SimPod>(opts.client, PODS, { fieldSelector: single ? `spec.nodeName=${single}` : 'spec.nodeName!=', log: this.log, transform: stripManagedFields });
     this.nodeInformer.addEventHandler({ onAdd: (n) => this.observeNode(n), onUpdate: (_o, n) => this.observeNode(n) });
     this.pods = new PodSimulator(this.podInformer, this.directory(), {
       client: opts.client,

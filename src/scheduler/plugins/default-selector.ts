@@ -9,8 +9,14 @@ import { compileLabelSelector, isEmptyLabelSelector } from '../label-selector.ts
 import type { LabelPredicate } from '../label-selector.ts';
 import type { Pod } from '../types.ts';
 
+/** A compiled selector and a key naming it (equal keys, equal selectors). */
+export interface KeyedSelector {
+  matches: LabelPredicate;
+  key: string;
+}
+
 /** The pod's default spreading selector, or null when it has none. */
-export function defaultSelector(pod: Pod, workloads: WorkloadLister | undefined): LabelPredicate | null {
+export function defaultSelector(pod: Pod, workloads: WorkloadLister | undefined): KeyedSelector | null {
   if (!workloads) return null;
   const ns = pod.metadata?.namespace ?? '';
   const labels = pod.metadata?.labels ?? {};
@@ -36,7 +42,8 @@ export function defaultSelector(pod: Pod, workloads: WorkloadLister | undefined)
   }
   if (Object.keys(set).length === 0 && !structured) return null;
   const fromSet = compileLabelSelector({ matchLabels: set });
-  if (!structured) return fromSet;
+  const key = JSON.stringify([set, structured ?? null]);
+  if (!structured) return { matches: fromSet, key };
   const fromOwner = compileLabelSelector(structured);
-  return (l) => fromSet(l) && fromOwner(l);
+  return { matches: (l) => fromSet(l) && fromOwner(l), key };
 }

@@ -8,8 +8,9 @@ import type { CycleState, StateData } from '../cycle-state.ts';
 import type { ClusterEvent, FilterPlugin, Handle, PluginFactory, PreFilterExtensions, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework.ts';
 import { MAX_NODE_SCORE } from '../framework.ts';
 import type { NodeInfo } from '../node-info.ts';
+import type { ExistingTerm, PerNodeCounts, PodMatcher } from '../pod-count-index.ts';
 import { termMatches } from '../pod-info.ts';
-import type { AffinityTerm, PodInfo, WeightedAffinityTerm } from '../pod-info.ts';
+import type { AffinityTerm, PodInfo } from '../pod-info.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { Code, newStatus } from '../status.ts';
 import type { Result } from '../status.ts';
@@ -88,6 +89,32 @@ class PreScoreState implements StateData {
   }
 }
 
+/**
+ * Adds `weight` x the per-node count to the domain (the node's value of `topologyKey`) of every node
+ * that still exists. A node without the key contributes nothing.
+ */
+function addPerNode(m: TopologyCounts, topologyKey: string, counts: PerNodeCounts, weight: number): void {
+  for (const [node, n] of counts) {
+    if (!node.node) continue;
+    const v = node.labels[topologyKey];
+    if (v !== undefined) m.bump(topologyKey, v, n * weight);
+  }
+}
+
+/** The scoring weight of an existing pod's term (processExistingPod): 0 when it does not score. */
+function existingWeight(e: ExistingTerm, hardPodAffinityWeight: number): number {
+  switch (e.kind) {
+    case 'requiredAffinity':
+      return hardPodAffinityWeight;
+    case 'preferredAffinity':
+      return e.weight;
+    case 'preferredAntiAffinity':
+      return -e.weight;
+    default:
+      return 0;
+  }
+}
+
 /** Whether `pod` matches every term (podMatchesAllAffinityTerms); false for no terms. */
 function matchesAllTerms(terms: readonly AffinityTerm[], pod: PodInfo, nsLabels: Record<string, string> | undefined): boolean {
   if (terms.length === 0) return false;
@@ -121,24 +148,34 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   preFilter(state: CycleState, pod: PodInfo): Result {
     const nsLabels = this.nsLabelsOf(pod);
     const existingAnti = new TopologyCounts();
-    for (const node of this.snapshot.havePodsWithRequiredAntiAffinityList()) {
-      for (const existing of node.podsWithRequiredAntiAffinity) this.countAnti(existingAnti, existing.requiredAntiAffinityTerms, pod, nsLabels, node, 1);
+    // Each distinct anti-affinity term of the existing pods is checked once against the incoming pod.
+    for (const e of this.snapshot.existingPodTerms()) {
+      if (e.kind !== 'requiredAntiAffinity' || !termMatches(e.term, pod, nsLabels)) continue;
+      addPerNode(existingAnti, e.term.topologyKey, e.counts, 1);
     }
     const affinity = new TopologyCounts();
     const anti = new TopologyCounts();
-    const hasRequired = pod.requiredAffinityTerms.length > 0 || pod.requiredAntiAffinityTerms.length > 0;
-    if (hasRequired) {
-      for (const node of this.snapshot.nodeInfoList()) {
-        for (const existing of node.pods) {
-          const existingNs = this.nsLabelsOf(existing);
-          this.countAffinity(affinity, pod.requiredAffinityTerms, existing, existingNs, node, 1);
-          this.countAnti(anti, pod.requiredAntiAffinityTerms, existing, existingNs, node, 1);
-        }
-      }
+    const terms = pod.requiredAffinityTerms;
+    if (terms.length > 0) {
+      // Pods matching all the terms count in every term's domain (podMatchesAllAffinityTerms).
+      const counts = this.snapshot.matchingPodsPerNode(this.matcher('all', terms, (p) => matchesAllTerms(terms, p, this.nsLabelsOf(p))));
+      for (const t of terms) addPerNode(affinity, t.topologyKey, counts, 1);
     }
-    if (existingAnti.size === 0 && !hasRequired) return SKIP;
+    for (const t of pod.requiredAntiAffinityTerms) addPerNode(anti, t.topologyKey, this.termCounts(t), 1);
+    if (existingAnti.size === 0 && terms.length === 0 && pod.requiredAntiAffinityTerms.length === 0) return SKIP;
     state.write(PREFILTER_KEY, new PreFilterState(pod, nsLabels, existingAnti, affinity, anti));
     return null;
+  }
+
+  /** Existing pods selected by one term of the incoming pod, per node. */
+  private termCounts(t: AffinityTerm): PerNodeCounts {
+    return this.snapshot.matchingPodsPerNode(this.matcher('one', [t], (p) => termMatches(t, p, this.nsLabelsOf(p))));
+  }
+
+  private matcher(kind: string, terms: readonly AffinityTerm[], matches: (p: PodInfo) => boolean): PodMatcher {
+    let key = `${INTER_POD_AFFINITY}\u0000${kind}`;
+    for (const t of terms) key += `\u0000${t.key}`;
+    return { key, matches };
   }
 
   /** For each term selecting `target`, adds `delta` to the node's domain of the term's topology key. */
@@ -206,37 +243,20 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (nodes.length === 0) return null;
     const hasConstraints = pod.preferredAffinityTerms.length > 0 || pod.preferredAntiAffinityTerms.length > 0;
     if (this.ignorePreferredTermsOfExistingPods && !hasConstraints) return SKIP;
-    // Without preferred terms of its own, only nodes hosting pods with affinity can contribute.
-    const candidates = hasConstraints ? this.snapshot.nodeInfoList() : this.snapshot.havePodsWithAffinityList();
     const nsLabels = this.nsLabelsOf(pod);
-    const scores = new Map<string, Map<string, number>>();
-    for (const node of candidates) {
-      if (Object.keys(node.labels).length === 0) continue;
-      for (const existing of hasConstraints ? node.pods : node.podsWithAffinity) this.processExistingPod(scores, pod, nsLabels, existing, node);
+    const scores = new TopologyCounts();
+    // The incoming pod's preferred terms, over the existing pods they select.
+    for (const t of pod.preferredAffinityTerms) addPerNode(scores, t.topologyKey, this.termCounts(t), t.weight);
+    for (const t of pod.preferredAntiAffinityTerms) addPerNode(scores, t.topologyKey, this.termCounts(t), -t.weight);
+    // The existing pods' terms that select the incoming pod (required affinity at hardPodAffinityWeight).
+    for (const e of this.snapshot.existingPodTerms()) {
+      const weight = existingWeight(e, this.hardPodAffinityWeight);
+      if (weight === 0 || !termMatches(e.term, pod, nsLabels)) continue;
+      addPerNode(scores, e.term.topologyKey, e.counts, weight);
     }
     if (scores.size === 0) return SKIP;
-    state.write(PRESCORE_KEY, new PreScoreState(scores));
+    state.write(PRESCORE_KEY, new PreScoreState(scores.byKey));
     return null;
-  }
-
-  private processExistingPod(scores: Map<string, Map<string, number>>, pod: PodInfo, nsLabels: Record<string, string> | undefined, existing: PodInfo, node: NodeInfo): void {
-    const existingNs = this.nsLabelsOf(existing);
-    const add = (t: AffinityTerm, weight: number, target: PodInfo, targetNs: Record<string, string> | undefined): void => {
-      if (!termMatches(t, target, targetNs)) return;
-      const v = node.labels[t.topologyKey];
-      if (v === undefined) return;
-      let byValue = scores.get(t.topologyKey);
-      if (!byValue) scores.set(t.topologyKey, (byValue = new Map()));
-      byValue.set(v, (byValue.get(v) ?? 0) + weight);
-    };
-    const each = (terms: readonly WeightedAffinityTerm[], sign: number, target: PodInfo, targetNs: Record<string, string> | undefined): void => {
-      for (const t of terms) add(t, t.weight * sign, target, targetNs);
-    };
-    each(pod.preferredAffinityTerms, 1, existing, existingNs);
-    each(pod.preferredAntiAffinityTerms, -1, existing, existingNs);
-    if (this.hardPodAffinityWeight > 0) for (const t of existing.requiredAffinityTerms) add(t, this.hardPodAffinityWeight, pod, nsLabels);
-    each(existing.preferredAffinityTerms, 1, pod, nsLabels);
-    each(existing.preferredAntiAffinityTerms, -1, pod, nsLabels);
   }
 
   score(state: CycleState, _pod: PodInfo, node: NodeInfo): number {

@@ -13,6 +13,7 @@ import { findUntoleratedTaint } from '../helpers.ts';
 import { compileLabelSelector, compileNodeSelectorTerms } from '../label-selector.ts';
 import type { LabelPredicate, NodePredicate } from '../label-selector.ts';
 import type { NodeInfo } from '../node-info.ts';
+import type { PerNodeCounts } from '../pod-count-index.ts';
 import type { PodInfo } from '../pod-info.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { Code, newStatus } from '../status.ts';
@@ -42,31 +43,28 @@ interface Constraint {
   maxSkew: number;
   topologyKey: string;
   selector: LabelPredicate;
+  /** Names the selector (with matchLabelKeys resolved), for the snapshot's per-node counts. */
+  selectorKey: string;
   minDomains: number;
   honorNodeAffinity: boolean;
   honorTaints: boolean;
 }
 
-const pairKey = (key: string, value: string): string => `${key}\u0000${value}`;
-
 class PreFilterState implements StateData {
   constructor(
     readonly constraints: Constraint[],
-    /** Matching pods per topology pair (every eligible domain present, possibly 0). */
-    readonly counts: Map<string, number>,
-    /** Number of domains per topology key. */
-    readonly domains: Map<string, number>,
-    /** Global minimum per topology key. */
-    readonly minimum: Map<string, number>,
+    /** Per constraint: matching pods per domain (every eligible domain present, possibly 0). */
+    readonly counts: Map<string, number>[],
+    /** Per constraint: the global minimum over its domains. */
+    readonly minimum: number[],
   ) {}
   clone(): PreFilterState {
-    return new PreFilterState(this.constraints, new Map(this.counts), this.domains, new Map(this.minimum));
+    return new PreFilterState(this.constraints, this.counts.map((m) => new Map(m)), this.minimum.slice());
   }
-  recomputeMinimum(key: string): void {
+  recomputeMinimum(i: number): void {
     let min = Infinity;
-    const prefix = `${key}\u0000`;
-    for (const [k, v] of this.counts) if (k.startsWith(prefix) && v < min) min = v;
-    this.minimum.set(key, min === Infinity ? 0 : min);
+    for (const v of this.counts[i].values()) if (v < min) min = v;
+    this.minimum[i] = min === Infinity ? 0 : min;
   }
 }
 
@@ -74,22 +72,14 @@ class PreScoreState implements StateData {
   constructor(
     readonly constraints: Constraint[],
     readonly ignored: Set<string>,
-    readonly counts: Map<string, number>,
+    /** Matching pods per domain, by topology key (hostname constraints read `perNode` instead). */
+    readonly counts: Map<string, Map<string, number>>,
     readonly weights: number[],
+    readonly perNode: PerNodeCounts[],
   ) {}
   clone(): StateData {
     return this;
   }
-}
-
-/** Pods in `namespace` (not being deleted) that the selector matches (countPodsMatchSelector). */
-function countMatching(pods: readonly PodInfo[], selector: LabelPredicate, namespace: string): number {
-  let n = 0;
-  for (const p of pods) {
-    if (p.namespace !== namespace || p.pod.metadata?.deletionTimestamp) continue;
-    if (selector(p.labels)) n++;
-  }
-  return n;
 }
 
 function hasAllKeys(labels: Record<string, string>, constraints: readonly Constraint[]): boolean {
@@ -97,12 +87,13 @@ function hasAllKeys(labels: Record<string, string>, constraints: readonly Constr
   return true;
 }
 
-/** The required node affinity of the pod (nodeSelector AND required terms). */
-function requiredNodeAffinity(pod: PodInfo): NodePredicate {
+/** The required node affinity of the pod (nodeSelector AND required terms); null when it has none. */
+function requiredNodeAffinity(pod: PodInfo): NodePredicate | null {
   const spec = pod.pod.spec;
   const pairs = Object.entries(spec?.nodeSelector ?? {});
   const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   const terms = required ? compileNodeSelectorTerms(required.nodeSelectorTerms) : undefined;
+  if (pairs.length === 0 && !terms) return null;
   return (labels, name) => pairs.every(([k, v]) => labels?.[k] === v) && (!terms || terms(labels, name));
 }
 
@@ -130,10 +121,12 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     if (own?.length) {
       return own.filter((c) => c.whenUnsatisfiable === action).map((c) => {
         let selector = compileLabelSelector(c.labelSelector);
+        const resolved: [string, string][] = [];
         // matchLabelKeys: the pod's own values for those keys are ANDed into the selector.
         for (const key of c.matchLabelKeys ?? []) {
           const v = pod.labels?.[key];
           if (v === undefined) continue;
+          resolved.push([key, v]);
           const base = selector;
           selector = (l) => base(l) && l?.[key] === v;
         }
@@ -141,6 +134,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
           maxSkew: c.maxSkew,
           topologyKey: c.topologyKey,
           selector,
+          selectorKey: JSON.stringify([c.labelSelector ?? null, resolved]),
           minDomains: c.minDomains ?? 1,
           honorNodeAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
           honorTaints: c.nodeTaintsPolicy === 'Honor',
@@ -151,12 +145,25 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     if (defaults.length === 0) return [];
     const selector = defaultSelector(pod.pod, this.handle.workloads);
     if (!selector) return [];
-    return defaults.map((c) => ({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector, minDomains: 1, honorNodeAffinity: true, honorTaints: false }));
+    return defaults.map((c) => ({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector: selector.matches, selectorKey: `default\u0000${selector.key}`, minDomains: 1, honorNodeAffinity: true, honorTaints: false }));
+  }
+
+  /**
+   * Pods per node that count for a constraint (countPodsMatchSelector): in the incoming pod's
+   * namespace, not being deleted, selected by the constraint's selector.
+   */
+  private matching(pod: PodInfo, c: Constraint): PerNodeCounts {
+    const ns = pod.namespace;
+    const selector = c.selector;
+    return this.snapshot.matchingPodsPerNode({
+      key: `${POD_TOPOLOGY_SPREAD}\u0000${ns}\u0000${c.selectorKey}`,
+      matches: (p) => p.namespace === ns && !p.pod.metadata?.deletionTimestamp && selector(p.labels),
+    });
   }
 
   /** Whether the node counts for a constraint (matchNodeInclusionPolicies). */
-  private included(c: Constraint, pod: PodInfo, node: NodeInfo, affinity: NodePredicate): boolean {
-    if (c.honorNodeAffinity && !affinity(node.labels, node.name)) return false;
+  private included(c: Constraint, pod: PodInfo, node: NodeInfo, affinity: NodePredicate | null): boolean {
+    if (c.honorNodeAffinity && affinity && !affinity(node.labels, node.name)) return false;
     if (c.honorTaints && findUntoleratedTaint(node.taints, pod.pod.spec?.tolerations, (e) => e === 'NoSchedule' || e === 'NoExecute')) return false;
     return true;
   }
@@ -165,22 +172,19 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const constraints = this.constraints(pod, 'DoNotSchedule');
     if (constraints.length === 0) return SKIP;
     const affinity = requiredNodeAffinity(pod);
-    const counts = new Map<string, number>();
+    const perNode = constraints.map((c) => this.matching(pod, c));
+    const counts = constraints.map(() => new Map<string, number>());
     for (const node of this.snapshot.nodeInfoList()) {
       if (!hasAllKeys(node.labels, constraints)) continue;
-      for (const c of constraints) {
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i];
         if (!this.included(c, pod, node, affinity)) continue;
-        const k = pairKey(c.topologyKey, node.labels[c.topologyKey]);
-        counts.set(k, (counts.get(k) ?? 0) + countMatching(node.pods, c.selector, pod.namespace));
+        const value = node.labels[c.topologyKey];
+        counts[i].set(value, (counts[i].get(value) ?? 0) + (perNode[i].get(node) ?? 0));
       }
     }
-    const domains = new Map<string, number>();
-    for (const k of counts.keys()) {
-      const key = k.slice(0, k.indexOf('\u0000'));
-      domains.set(key, (domains.get(key) ?? 0) + 1);
-    }
-    const s = new PreFilterState(constraints, counts, domains, new Map());
-    for (const c of constraints) s.recomputeMinimum(c.topologyKey);
+    const s = new PreFilterState(constraints, counts, []);
+    for (let i = 0; i < constraints.length; i++) s.recomputeMinimum(i);
     state.write(PREFILTER_KEY, s);
     return null;
   }
@@ -190,11 +194,12 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     if (!s || other.namespace !== pod.namespace || !node.node) return null;
     if (!hasAllKeys(node.labels, s.constraints)) return null;
     const affinity = requiredNodeAffinity(pod);
-    for (const c of s.constraints) {
+    for (let i = 0; i < s.constraints.length; i++) {
+      const c = s.constraints[i];
       if (!c.selector(other.labels) || !this.included(c, pod, node, affinity)) continue;
-      const k = pairKey(c.topologyKey, node.labels[c.topologyKey]);
-      s.counts.set(k, (s.counts.get(k) ?? 0) + delta);
-      s.recomputeMinimum(c.topologyKey);
+      const value = node.labels[c.topologyKey];
+      s.counts[i].set(value, (s.counts[i].get(value) ?? 0) + delta);
+      s.recomputeMinimum(i);
     }
     return null;
   }
@@ -202,13 +207,14 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Result {
     const s = state.read<PreFilterState>(PREFILTER_KEY);
     if (!s) return null;
-    for (const c of s.constraints) {
+    for (let i = 0; i < s.constraints.length; i++) {
+      const c = s.constraints[i];
       const value = node.labels[c.topologyKey];
       if (value === undefined) return REJECT_LABEL;
       // Fewer domains than minDomains: the global minimum is taken as 0.
-      const min = (s.domains.get(c.topologyKey) ?? 0) < c.minDomains ? 0 : (s.minimum.get(c.topologyKey) ?? 0);
+      const min = s.counts[i].size < c.minDomains ? 0 : s.minimum[i];
       const self = c.selector(pod.labels) ? 1 : 0;
-      const matched = s.counts.get(pairKey(c.topologyKey, value)) ?? 0;
+      const matched = s.counts[i].get(value) ?? 0;
       if (matched + self - min > c.maxSkew) return REJECT_SKEW;
     }
     return null;
@@ -221,40 +227,40 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     // Only explicit (or non-system) constraints require every topology label on a node.
     const requireAll = (pod.pod.spec?.topologySpreadConstraints?.length ?? 0) > 0 || !this.systemDefaulted;
     const ignored = new Set<string>();
-    const counts = new Map<string, number>();
-    const sizes = constraints.map(() => 0);
+    // Domains of the candidate nodes, per topology key (pairs shared by constraints, as Kubernetes' TopologyPairToPodCounts).
+    const counts = new Map<string, Map<string, number>>();
+    for (const c of constraints) if (c.topologyKey !== HOSTNAME && !counts.has(c.topologyKey)) counts.set(c.topologyKey, new Map());
     for (const node of nodes) {
       if (requireAll && !hasAllKeys(node.labels, constraints)) {
         ignored.add(node.name);
         continue;
       }
-      constraints.forEach((c, i) => {
-        if (c.topologyKey === HOSTNAME) return;
-        const k = pairKey(c.topologyKey, node.labels[c.topologyKey] ?? '');
-        if (!counts.has(k)) {
-          counts.set(k, 0);
-          sizes[i]++;
-        }
-      });
-    }
-    const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? nodes.length - ignored.size : sizes[i]) + 2));
-    const affinity = requiredNodeAffinity(pod);
-    for (const node of this.snapshot.nodeInfoList()) {
-      if (requireAll && !hasAllKeys(node.labels, constraints)) continue;
-      for (const c of constraints) {
-        if (!this.included(c, pod, node, affinity)) continue;
-        const k = pairKey(c.topologyKey, node.labels[c.topologyKey] ?? '');
-        const cur = counts.get(k);
-        // Domains without a candidate node and per-node (hostname) counts are skipped here.
-        if (cur === undefined) continue;
-        counts.set(k, cur + countMatching(node.pods, c.selector, pod.namespace));
+      for (const [key, domains] of counts) {
+        const value = node.labels[key] ?? '';
+        if (!domains.has(value)) domains.set(value, 0);
       }
     }
-    state.write(PRESCORE_KEY, new PreScoreState(constraints, ignored, counts, weights));
+    const weights = constraints.map((c) => Math.log((c.topologyKey === HOSTNAME ? nodes.length - ignored.size : counts.get(c.topologyKey)!.size) + 2));
+    const affinity = requiredNodeAffinity(pod);
+    const perNode = constraints.map((c) => this.matching(pod, c));
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i];
+      const domains = counts.get(c.topologyKey);
+      if (!domains) continue;
+      // Only nodes holding matching pods can add to a domain's count.
+      for (const [node, n] of perNode[i]) {
+        if (!node.node || (requireAll && !hasAllKeys(node.labels, constraints)) || !this.included(c, pod, node, affinity)) continue;
+        const value = node.labels[c.topologyKey] ?? '';
+        const cur = domains.get(value);
+        // Domains without a candidate node are skipped here.
+        if (cur !== undefined) domains.set(value, cur + n);
+      }
+    }
+    state.write(PRESCORE_KEY, new PreScoreState(constraints, ignored, counts, weights, perNode));
     return null;
   }
 
-  score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
+  score(state: CycleState, _pod: PodInfo, node: NodeInfo): number {
     const s = state.read<PreScoreState>(PRESCORE_KEY);
     if (!s || s.ignored.has(node.name)) return 0;
     let score = 0;
@@ -262,7 +268,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       const c = s.constraints[i];
       const value = node.labels[c.topologyKey];
       if (value === undefined) continue;
-      const cnt = c.topologyKey === HOSTNAME ? countMatching(node.pods, c.selector, pod.namespace) : (s.counts.get(pairKey(c.topologyKey, value)) ?? 0);
+      const cnt = c.topologyKey === HOSTNAME ? (s.perNode[i].get(node) ?? 0) : (s.counts.get(c.topologyKey)?.get(value) ?? 0);
       score += cnt * s.weights[i] + (c.maxSkew - 1);
     }
     return Math.round(score);
