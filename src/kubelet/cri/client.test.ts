@@ -40,7 +40,7 @@ describe('CriClient', () => {
     } as grpc.UntypedServiceImplementation);
     await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${join(dir, 'cri.sock')}`, grpc.ServerCredentials.createInsecure(),
       (err) => (err ? reject(err) : resolve())));
-    client = new CriClient(join(dir, 'cri.sock'), { timeoutMs: 200 });
+    client = new CriClient(join(dir, 'cri.sock'), { timeoutMs: 5000 });
   });
 
   after(async () => {
