@@ -8,7 +8,7 @@ import { serverSideApply } from '../../api/patch/server-side-apply.ts';
 import { mediaType, parseBody, readBody } from '../http.ts';
 import type { HandlerContext } from './context.ts';
 import { checkObject, validateFields } from './decode.ts';
-import { handlePodStatusPatch, statusOnlyPatch } from './pod-status-patch.ts';
+import { handleStatusPatch, statusOnlyPatch } from './status-patch.ts';
 import { sendObject } from './respond.ts';
 import { writeOptions } from './write-options.ts';
 
@@ -24,7 +24,7 @@ export async function handlePatch(ctx: HandlerContext): Promise<void> {
   const type = mediaType(ctx.req);
   const body = parseBody(await readBody(ctx.req), type === 'application/apply-patch+yaml' ? type : 'application/json');
   const statusOnly = statusOnlyPatch(ctx, type, body);
-  if (statusOnly) return handlePodStatusPatch(ctx, statusOnly);
+  if (statusOnly) return handleStatusPatch(ctx, statusOnly);
   const name = ctx.request.name!;
   const options = writeOptions(ctx);
   const patch = patchFunction(ctx, type, body, name);

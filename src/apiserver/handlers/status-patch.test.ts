@@ -4,8 +4,8 @@ import { startTestApiServer, type TestApiServer, type TestReply } from '../test-
 
 const MERGE = 'application/merge-patch+json';
 
-/** pods/status merge patches that touch only status (the kubelet's writes) take a path without copies; same answers as the generic one. */
-describe('pods/status status-only merge patch', () => {
+/** Status-only merge patches of status subresources (kubelets' and controllers' writes) take a path without copies; same answers as the generic one. */
+describe('status-only merge patch of a status subresource', () => {
   let api: TestApiServer;
   const call = (method: string, path: string, body?: unknown, contentType?: string): Promise<TestReply> => api.call(method, path, body, contentType);
   const createPod = async (name: string): Promise<any> => {
@@ -90,5 +90,19 @@ describe('pods/status status-only merge patch', () => {
     const warned = await patchStatus('checked', { status: { phase: 'Running', bogus: 1 } });
     assert.equal(warned.status, 200);
     assert.match(String(warned.headers.warning ?? ''), /bogus/);
+  });
+  test('any status subresource takes it: a Node status patch keeps spec, records the writer, refuses a stale resourceVersion', async () => {
+    const created = await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'status-node' }, spec: { podCIDR: '10.42.9.0/24' } });
+    assert.equal(created.status, 201);
+    const before = created.json();
+    const res = await call('PATCH', '/api/v1/nodes/status-node/status?fieldManager=kubelet', { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, MERGE);
+    assert.equal(res.status, 200);
+    const node = res.json();
+    assert.deepEqual(node.status.conditions.map((c: { type: string; status: string }) => [c.type, c.status]), [['Ready', 'True']]);
+    assert.deepEqual(node.spec, before.spec);
+    assert.ok(node.metadata.managedFields.some((e: { manager: string; subresource?: string }) => e.manager === 'kubelet' && e.subresource === 'status'));
+    const stale = await call('PATCH', '/api/v1/nodes/status-node/status', { metadata: { resourceVersion: before.metadata.resourceVersion }, status: { phase: 'Pending' } }, MERGE);
+    assert.equal(stale.status, 409);
+    assert.equal(stale.json().details.kind, 'nodes');
   });
 });
