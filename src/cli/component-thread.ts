@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ComponentSpec } from './components.ts';
+import { ItemExponentialFailureRateLimiter } from '../machinery/rate-limiter.ts';
 
 /** Messages between the parent and a component thread. */
 export type ThreadMessage = { type: 'log'; msg: string; extra?: Record<string, unknown> } | { type: 'stopped' } | { type: 'stop' };
@@ -38,7 +39,7 @@ export function startComponentThread(spec: ComponentSpec, log: (msg: string, ext
   const main = new URL(compiled ? './component-main.js' : './component-main.ts', import.meta.url);
   const script = entry ?? (compiled ? main : new URL('./thread-entry.js', import.meta.url));
   let stopping = false;
-  let delay = RESTART_INITIAL_MS;
+  const restarts = new ItemExponentialFailureRateLimiter<string>(RESTART_INITIAL_MS, RESTART_MAX_MS);
   let restartTimer: NodeJS.Timeout | undefined;
   let current: { worker: Worker; exited: Promise<void> };
   const launch = (): void => {
@@ -51,10 +52,10 @@ export function startComponentThread(spec: ComponentSpec, log: (msg: string, ext
       worker.once('exit', (code) => {
         resolve();
         if (stopping) return;
-        if (Date.now() - startedAt >= RESTART_RESET_MS) delay = RESTART_INITIAL_MS;
+        if (Date.now() - startedAt >= RESTART_RESET_MS) restarts.forget(spec.component);
+        const delay = restarts.when(spec.component);
         log(`${spec.component} thread exited; restarting`, { code, inMs: delay });
         restartTimer = setTimeout(launch, delay);
-        delay = Math.min(delay * 2, RESTART_MAX_MS);
       }),
     );
     worker.on('message', (m: ThreadMessage) => {
