@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stopOnSignal } from './run-until-signal.ts';
 import { hostname } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { RestClient } from '../client/rest-client.ts';
 import { DEFAULT_NODE_TEMPLATE, parseKeyValues, parseTaints } from '../kubelet/simulated/node-template.ts';
 import { defaultDataDir } from './data-dir.ts';
@@ -33,18 +32,6 @@ export function resolveServerCA(flags: Pick<AgentFlags, 'serverCa' | 'dataDir'>)
   throw new Error('--server-ca is required: the file holding the CA certificate of the server (DIR/server/tls/ca.crt on the server)');
 }
 
-/**
- * Keeps V8's young generation at its initial size (1 MiB semi-spaces), as starting node with
- * `--max-semi-space-size=1` would: left alone it grows to 16 MiB semi-spaces under the pod
- * workers' steady allocation, which was most of what a real node agent used over its budget
- * (issue 4: 60 MB + 1 MB per pod). V8 reads this flag whenever it considers growing the young
- * generation, so setting it after start takes effect; the price is more (cheap) scavenges.
- * Hollow nodes (--simulate) and the server keep V8's default: they allocate far more.
- */
-function keepYoungGenerationSmall(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
-}
-
 /** pino's numeric levels. */
 const LEVELS = { info: 30, warn: 40 } as const;
 
@@ -70,7 +57,7 @@ export async function runAgent(flags: AgentFlags): Promise<() => Promise<void>> 
   if (!flags.token) throw new Error('--token is required (the server writes it to DIR/server/node-token)');
   const log = jsonLineLogger('skiff-agent');
   if (flags.simulate === undefined) {
-    keepYoungGenerationSmall();
+    // bin/skiff.js set this process's V8 flags for a small footprint before the agent's code loaded.
     const agent = await startNodeAgent({
       dataDir: resolve(flags.dataDir),
       server: flags.server,

@@ -5,6 +5,7 @@ import type { KubeObject } from '../api/object.ts';
 import { findResource } from '../api/registry.ts';
 import { RestClient } from '../client/rest-client.ts';
 import { SharedInformer } from '../machinery/informer.ts';
+import { stripManagedFields } from '../machinery/transforms.ts';
 import { ApiEventRecorder } from '../machinery/event-recorder.ts';
 import { CriClient } from '../kubelet/cri/client.ts';
 import { CriPodRuntime, LABEL_POD_UID } from '../kubelet/cri-runtime.ts';
@@ -143,7 +144,7 @@ async function runKubelet(opts: NodeAgentOptions, agentDir: string, socket: stri
 
   // The pod CIDR comes from the node IPAM controller after registration: watch our Node for it.
   let podCIDR = '';
-  const nodeInformer = new SharedInformer(client, NODES, { fieldSelector: `metadata.name=${nodeName}`, log: opts.log });
+  const nodeInformer = new SharedInformer(client, NODES, { fieldSelector: `metadata.name=${nodeName}`, transform: stripManagedFields, log: opts.log });
   const onNode = (node: KubeObject): void => {
     const cidr = (node.spec as { podCIDR?: string } | undefined)?.podCIDR;
     if (!cidr || cidr === podCIDR) return;
@@ -162,10 +163,11 @@ async function runKubelet(opts: NodeAgentOptions, agentDir: string, socket: stri
 
   const recorder = new ApiEventRecorder(client, { component: 'kubelet', host: nodeName }, opts.log);
   // Volumes live under DIR/agent/pods/<uid>/volumes (kubelet's /var/lib/kubelet/pods layout).
+  // No informer here keeps managedFields: nothing on a node reads them.
   const objectInformers = {
-    configMaps: new SharedInformer(client, findResource('', 'v1', 'configmaps')!, { log: opts.log }),
-    secrets: new SharedInformer(client, findResource('', 'v1', 'secrets')!, { log: opts.log }),
-    services: new SharedInformer(client, findResource('', 'v1', 'services')!, { log: opts.log }),
+    configMaps: new SharedInformer(client, findResource('', 'v1', 'configmaps')!, { transform: stripManagedFields, log: opts.log }),
+    secrets: new SharedInformer(client, findResource('', 'v1', 'secrets')!, { transform: stripManagedFields, log: opts.log }),
+    services: new SharedInformer(client, findResource('', 'v1', 'services')!, { transform: stripManagedFields, log: opts.log }),
   };
   const objects = cachedObjectSource(apiObjectSource(client), objectInformers);
   const { allocatable } = nodeResources(machine);

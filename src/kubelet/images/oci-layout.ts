@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** An OCI content descriptor (image-spec descriptor.md). */
@@ -48,6 +48,30 @@ function putBlob(layoutDir: string, data: Buffer, mediaType: string): Descriptor
 }
 
 /**
+ * Like putBlob for a file, read in 64 KiB chunks: a layer is megabytes, and the agent builds the
+ * offline images in its own process on first start. A whole-file Buffer there left ~1.5 MiB of
+ * fragmented malloc heap in the long-running agent (glibc raises its mmap threshold to the size
+ * of a freed big block, so later allocations fragment the heap instead).
+ */
+function putBlobFile(layoutDir: string, path: string, mediaType: string): Descriptor {
+  const hash = createHash('sha256');
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  const fd = openSync(path, 'r');
+  let size = 0;
+  try {
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
+      hash.update(chunk.subarray(0, n));
+      size += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const digest = `sha256:${hash.digest('hex')}`;
+  copyFileSync(path, join(layoutDir, 'blobs', 'sha256', digest.slice('sha256:'.length)));
+  return { mediaType, digest, size };
+}
+
+/**
  * Writes an OCI image-layout directory holding `image` (oci-layout, blobs/sha256, index.json)
  * and returns the manifest descriptor. The index lists the manifest once per reference, with
  * `io.containerd.image.name` (the full name `ctr images import` registers) and
@@ -57,7 +81,7 @@ function putBlob(layoutDir: string, data: Buffer, mediaType: string): Descriptor
 export function writeImageLayout(layoutDir: string, image: ImageSpecInput): Descriptor {
   mkdirSync(join(layoutDir, 'blobs', 'sha256'), { recursive: true });
   writeFileSync(join(layoutDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const layer = putBlob(layoutDir, readFileSync(image.layerTar), MEDIA.layer);
+  const layer = putBlobFile(layoutDir, image.layerTar, MEDIA.layer);
   const config = {
     created: '1970-01-01T00:00:00Z',
     architecture: 'amd64',
