@@ -10,6 +10,7 @@ import type {
 } from './runtime-interface.ts';
 import { dnsConfigFor, type ClusterDNS } from './dns-config.ts';
 import { expandCommand } from './env/expansion.ts';
+import { sandboxFingerprints } from './pleg.ts';
 
 /** The labels kubelet puts on every sandbox and container (kubelet/types/labels.go). */
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
@@ -51,8 +52,8 @@ interface SandboxRecord {
 const CPU_PERIOD = 100_000;
 /** How long a NetworkReady=true answer is believed (kubelet's runtime state is refreshed every 5 s). */
 const NETWORK_READY_TTL_MS = 5000;
-/** How long one ListContainers answers every pod worker's resync. */
-const LIST_TTL_MS = 500;
+/** How long the PLEG's relist stands for the node's containers (its period is 1 s). */
+const LIST_TTL_MS = 1000;
 const MIN_SHARES = 2;
 
 /**
@@ -188,18 +189,15 @@ export class CriPodRuntime implements PodRuntime {
   }
 
   /**
-   * One ListContainers for every pod worker's resync (kubelet's PLEG relists once for the node): the
-   * list is shared while younger than LIST_TTL_MS and dropped by any change this runtime makes.
+   * The PLEG's relist: one ListContainers of the whole node a period, kept for the pod workers'
+   * syncs while younger than LIST_TTL_MS and until this runtime changes a container.
    */
-  private listAll(): Promise<Container[]> {
-    const now = Date.now();
-    if (!this.listing || now - this.listedAt > LIST_TTL_MS) {
-      this.listedAt = now;
-      const listing = this.opts.cri.listContainers();
-      listing.catch(() => { if (this.listing === listing) this.listing = undefined; });
-      this.listing = listing;
-    }
-    return this.listing;
+  async relist(): Promise<Map<string, string>> {
+    const listing = this.opts.cri.listContainers();
+    this.listing = listing;
+    this.listedAt = Date.now();
+    listing.catch(() => { if (this.listing === listing) this.listing = undefined; });
+    return sandboxFingerprints((await listing).map((c) => ({ sandboxId: c.podSandboxId, id: c.id, state: c.state })));
   }
 
   private listing?: Promise<Container[]>;
@@ -209,8 +207,21 @@ export class CriPodRuntime implements PodRuntime {
     this.listing = undefined;
   }
 
+  /**
+   * One sandbox's containers: from the node's last relist while that is fresh, else (right after
+   * this runtime started or stopped a container) a ListContainers filtered to the sandbox, which
+   * containerd answers with that pod's few containers, not the node's hundreds.
+   */
+  private async listSandbox(sandboxId: string): Promise<Container[]> {
+    if (this.listing && Date.now() - this.listedAt <= LIST_TTL_MS) {
+      const all = await this.listing.catch(() => undefined);
+      if (all) return all.filter((c) => c.podSandboxId === sandboxId);
+    }
+    return this.opts.cri.listContainers({ podSandboxId: sandboxId });
+  }
+
   async containerStatuses(sandboxId: string): Promise<RuntimeContainerStatus[]> {
-    const listed = (await this.listAll()).filter((c) => c.podSandboxId === sandboxId);
+    const listed = await this.listSandbox(sandboxId);
     const out: RuntimeContainerStatus[] = [];
     for (const c of listed) {
       const cached = this.exited.get(c.id) ?? (c.state === 'CONTAINER_RUNNING' ? this.started.get(c.id) : undefined);

@@ -9,6 +9,7 @@ import type {
   RuntimeImage,
   SandboxInfo,
 } from './runtime-interface.ts';
+import { sandboxFingerprints } from './pleg.ts';
 
 interface Timer {
   at: number;
@@ -179,6 +180,10 @@ export class FakeRuntime implements PodRuntime {
 
   async containerStatuses(sandboxId: string): Promise<RuntimeContainerStatus[]> {
     return [...this.containers.values()].filter((c) => c.sandboxId === sandboxId).map(({ sandboxId: _s, timer: _t, ...rest }) => ({ ...rest }));
+  }
+
+  async relist(): Promise<Map<string, string>> {
+    return sandboxFingerprints(this.containers.values());
   }
 
   async exec(containerId: string, cmd: string[]): Promise<ExecResult> {

@@ -363,3 +363,42 @@ describe('PodWorker volumes', () => {
     assert.equal(attempts, 2, 'set up once; refreshes are the volume manager\'s job');
   });
 });
+
+describe('PodWorkers and the PLEG', () => {
+  test('a steady pod is not synced every second; a container exit is still seen within one relist', async () => {
+    const h = harness();
+    let listings = 0;
+    const statuses = h.runtime.containerStatuses.bind(h.runtime);
+    h.runtime.containerStatuses = async (id) => { listings++; return statuses(id); };
+    h.runtime.script('app', { exitAfterMs: 30_000, exitCode: 0 });
+    await h.workers.update(makePod([{ name: 'app', image: 'busybox' }], { restartPolicy: 'Never' }));
+    assert.equal(h.last().phase, 'Running');
+    const before = listings;
+    await h.clock.advance(25_000);
+    // One sync after the first relist saw the new container, then one per 10 s steady resync
+    // (each sync lists the pod's containers twice); a sync a second would be 25 syncs.
+    assert.ok(listings - before <= 8, `${listings - before} container listings in 25 s`);
+    await h.clock.advance(6_000);
+    assert.equal(h.last().phase, 'Succeeded');
+    const finished = Date.parse(h.last().containerStatuses[0].state.terminated.finishedAt);
+    assert.equal(finished - h.start, 30_000);
+    assert.ok(h.statuses.length >= 2);
+    h.workers.stop();
+  });
+
+  test('a pod waiting on a back-off or an error keeps the one-second resync', async () => {
+    const errors: string[] = [];
+    const h = harness(undefined, { onError: (_pod, err) => errors.push(err.message) });
+    let failures = 3;
+    const run = h.runtime.runSandbox.bind(h.runtime);
+    h.runtime.runSandbox = async (pod) => {
+      if (failures-- > 0) throw new Error('CRI RunPodSandbox: network is not ready');
+      return run(pod);
+    };
+    await h.workers.update(makePod([{ name: 'app', image: 'busybox' }]));
+    await h.clock.advance(3000);
+    assert.equal(errors.length, 3);
+    assert.equal(h.last().phase, 'Running');
+    h.workers.stop();
+  });
+});

@@ -60,6 +60,19 @@ export class PodWorker {
     this.images = new ImageManager({ runtime: deps.runtime, clock: deps.clock, backoff: deps.pullBackoff, onEvent: deps.onEvent, credentials: deps.pullCredentials });
   }
 
+  /** The pod's sandbox once it runs (the PLEG reports changes by sandbox id). */
+  get sandboxId(): string | undefined {
+    return this.sandbox?.id;
+  }
+
+  /**
+   * Nothing about the pod changes unless its containers, its probes or its API object do: it has a
+   * sandbox and no container waits on a back-off or an error. Such a pod is resynced rarely.
+   */
+  get steady(): boolean {
+    return this.sandbox !== undefined && this.waiting.size === 0;
+  }
+
   /** One sync of `pod` (the latest version from the API). */
   async sync(pod: KubeletPod): Promise<SyncResult> {
     if (pod.metadata.deletionTimestamp) return this.terminate(pod);

@@ -4,6 +4,7 @@ import { CrashBackoff } from './pod-worker-backoff.ts';
 import type { PullCredentialsSource } from './image-manager.ts';
 import { defaultHookRunner, type HookRunner } from './pod-worker-hooks.ts';
 import { defaultProbeRunner, ProbeManager, type ProbeRunner } from './probes.ts';
+import { Pleg } from './pleg.ts';
 
 /** Options of the PodWorkers set. */
 export interface PodWorkersOptions {
@@ -14,8 +15,14 @@ export interface PodWorkersOptions {
   hooks?: HookRunner;
   /** Probe runner; default runs exec/httpGet/tcpSocket/grpc probes for real. */
   probeRunner?: ProbeRunner;
-  /** How often a live pod is resynced, like the PLEG relist (default 1000 ms). */
+  /**
+   * How often the PLEG relists the runtime's containers, and how often a pod that is not steady
+   * (waiting on a back-off or an error), or every pod when the runtime cannot relist, is resynced
+   * (default 1000 ms).
+   */
   resyncMs?: number;
+  /** How often a steady pod is resynced when the PLEG watches its containers (default 10000 ms). */
+  steadyResyncMs?: number;
   /** Receives every status the kubelet would write to the pod's status subresource. */
   onStatus?: (pod: KubeletPod, status: Record<string, unknown>) => void;
   /** A deleted pod is fully torn down: the kubelet may now delete it with grace 0. */
@@ -37,8 +44,10 @@ interface Slot {
 
 /**
  * One PodWorker per pod UID, like kubelet's podWorkers: syncs of a pod never overlap (each waits for
- * the previous), different pods sync independently. Each live pod resyncs every `resyncMs` and when
- * a probe verdict changes or a back-off ends.
+ * the previous), different pods sync independently. A pod syncs when its API object changes, when
+ * the PLEG sees its containers change, when a probe verdict changes or a back-off ends, and
+ * periodically: every `resyncMs` while it waits on something, every `steadyResyncMs` once steady
+ * (kubelet's syncFrequency), so a node of idle pods costs one relist a second, not a sync per pod.
  */
 export class PodWorkers {
   private readonly slots = new Map<string, Slot>();
@@ -46,6 +55,8 @@ export class PodWorkers {
   private readonly pullBackoff = new CrashBackoff();
   private readonly probes: ProbeManager;
   private readonly podOfContainer = new Map<string, string>();
+  private readonly pleg?: Pleg;
+  private stopped = false;
 
   constructor(private readonly options: PodWorkersOptions) {
     this.probes = new ProbeManager({
@@ -56,6 +67,17 @@ export class PodWorkers {
         if (uid) this.enqueue(uid);
       },
     });
+    const { runtime } = options;
+    if (runtime.relist) {
+      this.pleg = new Pleg({
+        relist: () => runtime.relist!(),
+        clock: options.clock,
+        periodMs: options.resyncMs ?? 1000,
+        onChange: (sandboxId) => {
+          for (const [uid, slot] of this.slots) if (slot.worker.sandboxId === sandboxId) void this.enqueue(uid);
+        },
+      });
+    }
   }
 
   /** Records the latest version of a pod and queues a sync of it; resolves with that sync's result. */
@@ -93,7 +115,9 @@ export class PodWorkers {
       slot.done = true;
       if (slot.timer !== undefined) this.options.clock.clearTimeout(slot.timer);
     }
+    this.stopped = true;
     this.probes.stopAll();
+    this.pleg?.stop();
   }
 
   private enqueue(uid: string): Promise<SyncResult | undefined> {
@@ -112,9 +136,11 @@ export class PodWorkers {
     } catch (err) {
       // Like kubelet's pod workers, a failed sync is simply retried later.
       this.options.onError?.(pod, err as Error);
-      this.scheduleResync(uid, slot);
+      this.scheduleResync(uid, slot, false);
       return undefined;
     }
+    // Relisting starts once a pod has containers to watch (idempotent; its period then runs on its own).
+    if (!this.stopped) this.pleg?.start();
     this.trackContainers(uid, result.status);
     this.options.onStatus?.(pod, result.status);
     if (result.terminated) {
@@ -125,13 +151,14 @@ export class PodWorkers {
       this.options.onTerminated?.(pod);
       return result;
     }
-    this.scheduleResync(uid, slot);
+    this.scheduleResync(uid, slot, slot.worker.steady);
     return result;
   }
 
-  private scheduleResync(uid: string, slot: Slot): void {
+  private scheduleResync(uid: string, slot: Slot, steady: boolean): void {
     if (slot.timer !== undefined) this.options.clock.clearTimeout(slot.timer);
-    slot.timer = this.options.clock.setTimeout(() => void this.enqueue(uid), this.options.resyncMs ?? 1000);
+    const delay = this.pleg && steady ? (this.options.steadyResyncMs ?? 10_000) : (this.options.resyncMs ?? 1000);
+    slot.timer = this.options.clock.setTimeout(() => void this.enqueue(uid), delay);
   }
 
   /** Remembers which pod owns each container id, so a probe change resyncs the right pod. */

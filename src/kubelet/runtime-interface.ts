@@ -174,6 +174,12 @@ export interface PodRuntime {
   removeContainer(containerId: string): Promise<void>;
   /** Every container (any state) in the sandbox. */
   containerStatuses(sandboxId: string): Promise<RuntimeContainerStatus[]>;
+  /**
+   * PLEG's relist: one listing of every container on the node, reduced to a fingerprint per
+   * sandbox id (its containers' ids and states) that changes whenever one of them does. A runtime
+   * with it lets the pod workers sync a pod only when its containers change (else every second).
+   */
+  relist?(): Promise<Map<string, string>>;
   /** Runs `cmd` synchronously in the container; rejects if it exceeds `timeoutSeconds`. */
   exec(containerId: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
 }
