@@ -2,17 +2,16 @@
  * What one etcd write costs the API server's process in CPU, by client stack: the same guarded
  * create transaction (EtcdStorage.create's Txn: compare create_revision == 0, put) sent
  *   1. through etcd3's KVClient (connection pool, retry policy, proto-loader objects, grpc-js),
- *   2. through src/storage/etcd/txn-client.ts: grpc-js directly (one channel, hand-encoded
- *      protobuf bytes from txn-codec.ts, no etcd3 layers), what EtcdStorage now writes with,
- *   3. over node:http2 with hand-encoded gRPC frames (no grpc-js at all: the shape of
- *      src/kubelet/cri/grpc-client.ts; a prototype, without deadlines or reconnection).
+ *   2. through grpc-js directly (one channel, the hand-encoded bytes of txn-codec.ts, no etcd3 layers),
+ *   3. through src/storage/etcd/txn-client.ts: the same bytes as one gRPC call over node:http2,
+ *      no gRPC library (what EtcdStorage writes with now).
  * Each runs `clients` concurrent loops for `seconds` against one throwaway etcd and reports
  * throughput and this process's CPU per write. etcd runs on the same cores, so throughput says
  * little; CPU per write is the figure that tells the stacks apart.
  *
  *   node --import tsx bench/etcd-client-cost.ts [seconds=3] [clients=64]
  */
-import { connect, constants, type ClientHttp2Session } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
 import { TxnClient } from '../src/storage/etcd/txn-client.ts';
 import { decodeTxnResponse, encodeCreate } from '../src/storage/etcd/txn-codec.ts';
@@ -62,6 +61,23 @@ function viaEtcd3(endpoint: string): { create: Create; close(): void } {
   };
 }
 
+function viaGrpcJs(endpoint: string): { create: Create; close(): void } {
+  const client = new grpc.Client(endpoint.replace(/^http:\/\//, ''), grpc.credentials.createInsecure());
+  const identity = (b: Buffer): Buffer => b;
+  return {
+    create: (key, value) =>
+      new Promise((resolve, reject) => {
+        client.makeUnaryRequest('/etcdserverpb.KV/Txn', identity, identity, encodeCreate(Buffer.from(key), value), (err, res) => {
+          if (err || !res) return reject(err ?? new Error('no response'));
+          const r = decodeTxnResponse(res);
+          if (!r.succeeded) return reject(new Error('exists'));
+          resolve(r.revision);
+        });
+      }),
+    close: () => client.close(),
+  };
+}
+
 function viaTxnClient(endpoint: string): { create: Create; close(): void } {
   const client = new TxnClient(endpoint);
   return {
@@ -74,44 +90,13 @@ function viaTxnClient(endpoint: string): { create: Create; close(): void } {
   };
 }
 
-function viaHttp2(endpoint: string): { create: Create; close(): void } {
-  const session: ClientHttp2Session = connect(endpoint);
-  session.on('error', () => {});
-  const headers = { [constants.HTTP2_HEADER_METHOD]: 'POST', [constants.HTTP2_HEADER_PATH]: '/etcdserverpb.KV/Txn', 'content-type': 'application/grpc', te: 'trailers' };
-  return {
-    create: (key, value) =>
-      new Promise((resolve, reject) => {
-        const msg = encodeCreate(Buffer.from(key), value);
-        const frame = Buffer.allocUnsafe(5 + msg.length);
-        frame[0] = 0;
-        frame.writeUInt32BE(msg.length, 1);
-        msg.copy(frame, 5);
-        const stream = session.request(headers);
-        const chunks: Buffer[] = [];
-        let status: string | undefined;
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('trailers', (t) => (status = String(t['grpc-status'])));
-        stream.on('error', reject);
-        stream.on('close', () => {
-          if (status !== '0') return reject(new Error(`grpc-status ${status}`));
-          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-          const r = decodeTxnResponse(body.subarray(5, 5 + body.readUInt32BE(1)));
-          if (!r.succeeded) return reject(new Error('exists'));
-          resolve(r.revision);
-        });
-        stream.end(frame);
-      }),
-    close: () => session.close(),
-  };
-}
-
 /** Measures the three stacks in turn against one fresh etcd. */
 export async function etcdClientCost(seconds: number, clients: number): Promise<StackResult[]> {
   const etcd = await startTestEtcd();
   const value = Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { blob: 'x'.repeat(1000) } }));
   const results: StackResult[] = [];
   try {
-    for (const [name, make] of [['etcd3 KVClient', viaEtcd3], ['TxnClient (grpc-js, hand-encoded)', viaTxnClient], ['node:http2, raw bytes', viaHttp2]] as const) {
+    for (const [name, make] of [['etcd3 KVClient', viaEtcd3], ['grpc-js Client, hand-encoded bytes', viaGrpcJs], ['TxnClient (node:http2, hand-encoded bytes)', viaTxnClient]] as const) {
       const stack = make(etcd.endpoint);
       try {
         results.push(await measure(name.split(' ')[0]!, stack.create, clients, seconds, value).then((r) => ({ ...r, stack: name })));
