@@ -271,7 +271,9 @@ export async function benchApiLoad(store: BenchStore, settings = defaultLoadSett
 /** Markdown rows for a report (one per run). */
 export function loadRows(report: StoreLoadReport): string[] {
   return report.runs.map((r) => {
-    const ratio = report.floor.opsPerSec > 0 ? `${Math.round((100 * r.writesPerSec) / report.floor.opsPerSec)}%` : 'n/a';
+    const pct = (floor: number): string => (floor > 0 ? `${Math.round((100 * r.writesPerSec) / floor)}%` : 'n/a');
+    const alt = report.floor.alt;
+    const ratio = pct(report.floor.opsPerSec) + (alt ? ` (${pct(alt.opsPerSec)} of ${alt.opsPerSec})` : '');
     const errors = Object.entries(r.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '0';
     return `| ${report.store} | ${r.clients} on ${r.sessions} sessions | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${r.serverCpuMsPerOp ?? 'n/a'} | ${r.clientCpuMsPerOp ?? 'n/a'} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
   });
