@@ -54,13 +54,15 @@ class Writer {
   /** A nested message: `body` writes its fields, the length prefix is filled in after. */
   message(field: number, body: (w: Writer) => void): void {
     this.tag(field, 2);
-    // Reserve 3 bytes of length (messages here are < 2 MiB: etcd's default request limit is 1.5 MiB).
+    // Reserve 3 bytes for the length and write it padded (e.g. 5 as 0x85 0x80 0x00) so nothing moves
+    // afterwards: parsers accept over-long varints (Go's protowire does; the etcd tests cover it).
+    // Messages past 2 MiB cannot be framed this way, and etcd refuses requests past 1.5 MiB anyway.
     this.ensure(3);
     const at = this.pos;
     this.pos += 3;
     body(this);
     const len = this.pos - at - 3;
-    if (len >= 1 << 21) throw new Error('etcd request too large');
+    if (len >= 1 << 21) throw new Error(`etcd request too large (${len} bytes; etcd's limit is 1.5 MiB)`);
     this.buf[at] = (len & 0x7f) | 0x80;
     this.buf[at + 1] = ((len >>> 7) & 0x7f) | 0x80;
     this.buf[at + 2] = len >>> 14;
