@@ -54,6 +54,8 @@ export class BenchServer {
     const port = await freePort();
     const kubeconfig = join(dataDir, 'kubeconfig.yaml');
     const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+    // Extra V8/Node flags for the server only (e.g. `--max-semi-space-size=32` to measure GC settings).
+    nodeArgs.push(...(process.env.SKIFF_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean));
     const args = [...nodeArgs, 'bin/skiff.js', 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent'];
     if (!options.components?.includes('scheduler')) args.push('--disable-scheduler');
     if (!options.components?.includes('controller-manager')) args.push('--disable-controller-manager');
