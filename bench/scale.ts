@@ -292,7 +292,17 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
       const deployment = async (): Promise<{ readyReplicas?: number; replicas?: number }> => ((await client.get(DEPLOYMENTS, TEST_NS, 'scale-test')).status ?? {}) as { readyReplicas?: number; replicas?: number };
       const t3 = performance.now();
       await client.patch(DEPLOYMENTS, TEST_NS, 'scale-test', { spec: { replicas } }, { type: 'merge' });
-      const up = await waitUntil(async () => ((result.readyReached = (await deployment()).readyReplicas ?? 0) >= replicas), deadline, 1000);
+      let progressAt = t3;
+      const up = await waitUntil(async () => {
+        const status = await deployment();
+        result.readyReached = status.readyReplicas ?? 0;
+        // Progress every 30 s: a stall says where it is (no ReplicaSet pods created, created but not Running, ...).
+        if (performance.now() - progressAt >= 30_000) {
+          progressAt = performance.now();
+          process.stderr.write(`scale: scale-up ${((progressAt - t3) / 1000).toFixed(0)} s: status.replicas ${status.replicas ?? 0}, ready ${result.readyReached}; server RSS ${mib(server.rssKiB())} MiB\n`);
+        }
+        return result.readyReached >= replicas;
+      }, deadline, 1000);
       if (up) result.scaleUpSeconds = (performance.now() - t3) / 1000;
       else notes.push(`scale-up: ${result.readyReached}/${replicas} ready before the deadline`);
       process.stderr.write(`scale: scale-up ${up ? `done in ${result.scaleUpSeconds.toFixed(0)} s` : 'incomplete'}\n`);

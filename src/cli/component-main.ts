@@ -4,6 +4,7 @@
  * and lets the thread end.
  */
 import { setMaxListeners } from 'node:events';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RestClient } from '../client/rest-client.ts';
 import type { ThreadMessage } from './component-thread.ts';
@@ -17,6 +18,14 @@ const log = (msg: string, extra?: Record<string, unknown>): void => port.postMes
 port.on('message', (m: ThreadMessage) => {
   if (m.type === 'stop') abort.abort();
 });
+// SKIFF_COMPONENT_HEAP_LOG_SECONDS=N: the thread logs its heap every N s (scale runs: is a thread near its heap limit?).
+const heapLogSeconds = Number(process.env.SKIFF_COMPONENT_HEAP_LOG_SECONDS ?? 0);
+if (heapLogSeconds > 0) {
+  setInterval(() => {
+    const h = getHeapStatistics();
+    log('heap', { usedMiB: Math.round(h.used_heap_size / 2 ** 20), totalMiB: Math.round(h.total_heap_size / 2 ** 20), limitMiB: Math.round(h.heap_size_limit / 2 ** 20) });
+  }, heapLogSeconds * 1000).unref();
+}
 const client = new RestClient({ server: spec.server, ca: spec.ca, cert: spec.cert, key: spec.key, userAgent: spec.userAgent });
 try {
   await runComponent(spec, client, abort.signal, log);
