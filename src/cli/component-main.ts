@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RestClient } from '../client/rest-client.ts';
 import type { ThreadMessage } from './component-thread.ts';
 import { runComponent, type ComponentSpec } from './components.ts';
+import { monitorStalls } from './stall-monitor.ts';
 
 const port = parentPort!;
 const spec = (workerData as { spec: ComponentSpec }).spec;
@@ -26,12 +27,14 @@ if (heapLogSeconds > 0) {
     log('heap', { usedMiB: Math.round(h.used_heap_size / 2 ** 20), totalMiB: Math.round(h.total_heap_size / 2 ** 20), limitMiB: Math.round(h.heap_size_limit / 2 ** 20) });
   }, heapLogSeconds * 1000).unref();
 }
+const stopMonitor = monitorStalls(log);
 const client = new RestClient({ server: spec.server, ca: spec.ca, cert: spec.cert, key: spec.key, userAgent: spec.userAgent });
 try {
   await runComponent(spec, client, abort.signal, log);
 } catch (err) {
   log(`${spec.component} failed`, { error: err instanceof Error ? err.stack : String(err) });
 } finally {
+  stopMonitor();
   client.close();
   port.postMessage({ type: 'stopped' } satisfies ThreadMessage);
   port.close();

@@ -19,6 +19,7 @@ import { startCompactor } from '../storage/compactor.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { startControlPlane } from './control-plane.ts';
+import { monitorStalls } from './stall-monitor.ts';
 import { startNodeAgent, type RunningNodeAgent } from './node-agent.ts';
 import { addNodeOptions, nodeOptionsFromFlags, type NodeFlags } from './node-flags.ts';
 
@@ -80,6 +81,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), serviceAccountKey, kubeletStats, advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
   fromKubelets = httpsKubeletStats(api, { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey });
   const listening = await api.start(port, flags.bindAddress);
+  const stopMonitor = monitorStalls((msg, extra) => log.warn(extra ?? {}, msg));
   const compactor = startCompactor(storage, { intervalMs: COMPACT_INTERVAL_MS, keepRevisions: COMPACT_KEEP_REVISIONS });
 
   const server = `https://127.0.0.1:${listening}`;
@@ -111,6 +113,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
       });
     } catch (err) {
       await stopControlPlane();
+      stopMonitor();
       compactor.stop();
       await api.stop();
       await storage.close();
@@ -124,6 +127,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   return async () => {
     await agent?.stop();
     await stopControlPlane();
+    stopMonitor();
     compactor.stop();
     await api.stop();
     await storage.close();
