@@ -33,7 +33,7 @@ export interface ServerFlags extends NodeFlags {
   disableAgent?: boolean;
   disableScheduler?: boolean;
   disableControllerManager?: boolean;
-  /** Run the scheduler and controller manager on the API server's thread rather than in worker threads. */
+  /** Run the scheduler and controller manager on the API server's thread rather than in a worker thread. */
   controlPlaneInProcess?: boolean;
   clusterCidr?: string;
 }
@@ -148,7 +148,7 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-agent', 'do not run a node agent in this process')
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--disable-controller-manager', 'do not run the controllers')
-    .option('--control-plane-in-process', 'run the scheduler and controllers on the API server thread (default: one worker thread each)')
+    .option('--control-plane-in-process', 'run the scheduler and controllers on the API server thread (default: one worker thread for both)')
     .option('--cluster-cidr <cidr>', 'pod network, a /24 per node', '10.42.0.0/16');
   addNodeOptions(server)
     .action(async (flags: ServerFlags) => {
