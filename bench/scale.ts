@@ -248,7 +248,12 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
   const begin = performance.now();
   const deadline = begin + minutes * 60_000;
   const notes: string[] = [];
-  const server = await BenchServer.start({ components: ['scheduler', 'controller-manager'], cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF });
+  // A pod network with a /24 for every node, as a 5,000-node cluster is configured: the default
+  // 10.42.0.0/16 holds 256, and the node IPAM controller retried (and evented) the other 4,744
+  // nodes all run long. 10.64.0.0/11 (8,192 /24s) stays clear of the simulated nodes' 10.99.x
+  // addresses and their fallback pod ranges in 10.128.0.0/9.
+  const extraArgs = nodes > 256 ? ['--cluster-cidr', '10.64.0.0/11'] : [];
+  const server = await BenchServer.start({ components: ['scheduler', 'controller-manager'], cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF, extraArgs });
   const client = RestClient.fromKubeconfig(server.kubeconfigPath, { userAgent: 'skiff-bench/0.1.0' });
   let agent: ChildProcess | undefined;
   const counter = new PhaseCounter();
