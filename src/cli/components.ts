@@ -8,7 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import type { RestClient } from '../client/rest-client.ts';
+import type { KubeClient } from '../client/interface.ts';
 import { allControllers } from '../controllers/index.ts';
 import { runControllers } from '../machinery/controller.ts';
 import { ApiEventRecorder } from '../machinery/event-recorder.ts';
@@ -42,7 +42,7 @@ type Log = (msg: string, extra?: Record<string, unknown>) => void;
  * 0.5 GiB and decoding every pod event twice. Each component writes through its own client (its
  * own user and User-Agent). Objects are cached without managedFields, which none of them reads.
  */
-export async function runComponents(components: { spec: ComponentSpec; client: RestClient; log: Log }[], signal: AbortSignal): Promise<void> {
+export async function runComponents(components: { spec: ComponentSpec; client: KubeClient; log: Log }[], signal: AbortSignal): Promise<void> {
   if (components.length === 0) return;
   // Controllers write through their factory's client (ReconcileContext.client): it is the controller manager's.
   const reader = components.find((c) => c.spec.component === 'controller-manager') ?? components[0]!;
@@ -58,7 +58,7 @@ export async function runComponents(components: { spec: ComponentSpec; client: R
  * Runs one component until `signal` aborts; resolves once it has stopped. `shared` is an informer
  * factory other components use too (its owner shuts it down); without it the component has its own.
  */
-export async function runComponent(spec: ComponentSpec, client: RestClient, signal: AbortSignal, log: Log, shared?: SharedInformerFactory): Promise<void> {
+export async function runComponent(spec: ComponentSpec, client: KubeClient, signal: AbortSignal, log: Log, shared?: SharedInformerFactory): Promise<void> {
   if (spec.component === 'scheduler') {
     // On its own: cached objects without what the scheduler never reads (managedFields, container statuses).
     const factory = shared ?? new SharedInformerFactory(client, { transform: schedulerTransform });
