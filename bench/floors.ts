@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchStore } from './server-process.ts';
 import { round2 } from './stats.ts';
-import { measureEtcdFloor, measureSqliteFloor } from './storage-floor.ts';
+import { measureEtcdFloor, measureEtcdLeanFloor, measureSqliteFloor } from './storage-floor.ts';
 
 /** A raw floor: operations per second of the bare store, and what was measured. */
 export interface FloorResult {
   store: BenchStore;
   label: string;
   opsPerSec: number;
+  /** A second floor of the same store, when there is one (etcd: through the lean client, which costs far less CPU than etcd3). */
+  alt?: { label: string; opsPerSec: number };
 }
 
 /** Concurrency of the raw etcd floor, as the brief's target names it. */
@@ -25,7 +27,13 @@ export async function measureFloor(store: BenchStore, seconds: number, endpoint?
   if (store === 'etcd') {
     if (!endpoint) throw new Error('the etcd floor needs an endpoint');
     const opsPerSec = await measureEtcdFloor(endpoint, ETCD_FLOOR_CLIENTS, seconds);
-    return { store, label: `raw etcd puts, ${ETCD_FLOOR_CLIENTS} clients`, opsPerSec: round2(opsPerSec) };
+    const lean = await measureEtcdLeanFloor(endpoint, ETCD_FLOOR_CLIENTS, seconds);
+    return {
+      store,
+      label: `raw etcd puts, ${ETCD_FLOOR_CLIENTS} clients`,
+      opsPerSec: round2(opsPerSec),
+      alt: { label: `raw etcd create txns through the lean client, ${ETCD_FLOOR_CLIENTS} clients`, opsPerSec: round2(lean) },
+    };
   }
   // Same filesystem as the server's data dir (both under the OS temp dir), so fsync costs match.
   const dir = mkdtempSync(join(tmpdir(), 'skiff-floor-'));

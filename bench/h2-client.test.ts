@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePki, type Pki } from '../src/apiserver/authn/pki.ts';
-import { H2Client, jsonBody } from './h2-client.ts';
+import { H2Client, jsonBody, resourceVersionIn } from './h2-client.ts';
+import { configMap, configMapBytes } from './workload.ts';
 import { parseKubeconfig, type Credentials } from './kubeconfig.ts';
 import { eventResourceVersion } from './watch-latency.ts';
 
@@ -83,6 +84,20 @@ describe('H2Client against a TLS HTTP/2 server with client certificates', () => 
     }
   });
 
+  test('discardBody counts the response bytes without keeping them', async () => {
+    const client = await H2Client.connect(creds);
+    try {
+      const kept = await client.request({ method: 'POST', path: '/y', body: 'abc' });
+      const counted = await client.request({ method: 'POST', path: '/y', body: 'abc', discardBody: true });
+      assert.equal(counted.status, 201);
+      assert.equal(counted.body.length, 0);
+      assert.equal(counted.bytes, kept.bytes);
+      assert.equal(kept.bytes, kept.body.length);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('a request past its timeout resolves with status 0 instead of hanging', async () => {
     const client = await H2Client.connect(creds);
     try {
@@ -99,4 +114,16 @@ test('eventResourceVersion reads the object resourceVersion from a watch line', 
   const line = JSON.stringify({ type: 'MODIFIED', object: { kind: 'ConfigMap', metadata: { name: 'a', resourceVersion: '1234' }, data: { k: 'v' } } });
   assert.equal(eventResourceVersion(line), '1234');
   assert.equal(eventResourceVersion('{"type":"ERROR"}'), undefined);
+});
+
+test('resourceVersionIn finds the object resourceVersion without parsing; undefined when absent', () => {
+  const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', resourceVersion: '987' }, data: { x: '"resourceVersion":"1"' } };
+  assert.equal(resourceVersionIn(Buffer.from(JSON.stringify(obj))), '987');
+  assert.equal(resourceVersionIn(Buffer.from('{"kind":"Status","metadata":{},"code":409}')), undefined);
+});
+
+test('configMapBytes is exactly the JSON of configMap', () => {
+  for (const rv of [undefined, '42']) {
+    assert.deepEqual(JSON.parse(configMapBytes('ns-1', 'c3-7', 12, rv).toString()), configMap('ns-1', 'c3-7', 12, rv));
+  }
 });

@@ -10,7 +10,10 @@ import type { Credentials } from './kubeconfig.ts';
 /** A buffered response. `status` is 0 when the request failed below HTTP (reset, timeout). */
 export interface H2Response {
   status: number;
+  /** The response body; empty when the request asked to discard it (`bytes` still counts it). */
   body: Buffer;
+  /** Response body length in bytes (also when the body was discarded). */
+  bytes: number;
   /** Milliseconds from sending the request to the last byte of the response. */
   ms: number;
   error?: string;
@@ -25,6 +28,11 @@ export interface H2Request {
   contentType?: string;
   /** Hard limit; the stream is cancelled and status 0 returned after it. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Count the response's bytes without keeping them: a load generator that only checks a list's
+   * status and size need not copy hundreds of kilobytes per response (it did, and it showed).
+   */
+  discardBody?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -95,29 +103,36 @@ export class H2Client {
     const payload = req.body === undefined ? undefined : typeof req.body === 'string' || Buffer.isBuffer(req.body) ? req.body : JSON.stringify(req.body);
     return new Promise((resolve) => {
       let done = false;
-      const finish = (status: number, body: Buffer, error?: string): void => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      const finish = (status: number, error?: string): void => {
         if (done) return;
         done = true;
-        resolve({ status, body, ms: performance.now() - started, error });
+        // One chunk (a small object's whole answer) is used as is: Buffer.concat would copy it.
+        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        resolve({ status, body, bytes, ms: performance.now() - started, error });
       };
       let stream: ClientHttp2Stream;
       try {
         stream = this.session.request(this.headers(req, payload !== undefined), { endStream: payload === undefined });
       } catch (err) {
-        finish(0, Buffer.alloc(0), err instanceof Error ? err.message : String(err));
+        finish(0, err instanceof Error ? err.message : String(err));
         return;
       }
-      const chunks: Buffer[] = [];
       let status = 0;
+      const keep = !req.discardBody;
       stream.setTimeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
         stream.close(constants.NGHTTP2_CANCEL);
-        finish(0, Buffer.concat(chunks), 'timeout');
+        finish(0, 'timeout');
       });
       stream.on('response', (h) => (status = Number(h[':status'])));
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => finish(status, Buffer.concat(chunks)));
-      stream.on('error', (err) => finish(0, Buffer.concat(chunks), err.message));
-      stream.on('close', () => finish(status, Buffer.concat(chunks), status ? undefined : 'closed'));
+      stream.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (keep) chunks.push(c);
+      });
+      stream.on('end', () => finish(status));
+      stream.on('error', (err) => finish(0, err.message));
+      stream.on('close', () => finish(status, status ? undefined : 'closed'));
       if (payload !== undefined) stream.end(payload);
     });
   }
@@ -147,6 +162,22 @@ export class H2Client {
 export async function closeAll(clients: readonly H2Client[]): Promise<void> {
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
 }
+
+/**
+ * The first `metadata.resourceVersion` in a JSON object's bytes, found without parsing the body.
+ * Kubernetes objects put metadata before spec/data/status and skiff writes it first, so the first
+ * `"resourceVersion":"` is the object's own (a List's is its list metadata's). Undefined when absent.
+ */
+export function resourceVersionIn(body: Buffer): string | undefined {
+  const at = body.indexOf(RV_KEY);
+  if (at < 0) return undefined;
+  const start = at + RV_KEY.length;
+  const end = body.indexOf(QUOTE, start);
+  return end > start ? body.toString('latin1', start, end) : undefined;
+}
+
+const RV_KEY = Buffer.from('"resourceVersion":"');
+const QUOTE = 0x22;
 
 /** Parses a JSON response body; undefined when it is not JSON. */
 export function jsonBody<T = Record<string, unknown>>(res: H2Response): T | undefined {

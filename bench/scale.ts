@@ -221,10 +221,24 @@ function startAgent(server: BenchServer, nodes: number): ChildProcess {
 /** Polls `check` every `everyMs` until it returns true or `deadline` (performance.now()) passes. */
 async function waitUntil(check: () => boolean | Promise<boolean>, deadline: number, everyMs = 1000): Promise<boolean> {
   while (performance.now() < deadline) {
-    if (await check()) return true;
+    // A check whose request failed (a lost answer under load) counts as not yet: the next poll asks again.
+    if (await Promise.resolve().then(check).catch(() => false)) return true;
     await sleep(everyMs);
   }
   return false;
+}
+
+/** Runs `call` until it succeeds, at most 5 times, retrying failures without an HTTP answer, 429 and 5xx. */
+async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (attempt >= 5 || (code !== undefined && code !== 429 && code < 500)) throw err;
+      await sleep(500 * attempt);
+    }
+  }
 }
 
 const mib = (kib: number): number => Math.round(kib / 1024);
@@ -234,7 +248,12 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
   const begin = performance.now();
   const deadline = begin + minutes * 60_000;
   const notes: string[] = [];
-  const server = await BenchServer.start({ components: ['scheduler', 'controller-manager'], cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF });
+  // A pod network with a /24 for every node, as a 5,000-node cluster is configured: the default
+  // 10.42.0.0/16 holds 256, and the node IPAM controller retried (and evented) the other 4,744
+  // nodes all run long. 10.64.0.0/11 (8,192 /24s) stays clear of the simulated nodes' 10.99.x
+  // addresses and their fallback pod ranges in 10.128.0.0/9.
+  const extraArgs = nodes > 256 ? ['--cluster-cidr', '10.64.0.0/11'] : [];
+  const server = await BenchServer.start({ components: ['scheduler', 'controller-manager'], cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF, extraArgs });
   const client = RestClient.fromKubeconfig(server.kubeconfigPath, { userAgent: 'skiff-bench/0.1.0' });
   let agent: ChildProcess | undefined;
   const counter = new PhaseCounter();
@@ -262,17 +281,33 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
     await counter.start(client, FILL_NS);
     const t2 = performance.now();
     const fillDeadline = t2 + (deadline - t2) * 0.6;
+    let fillRetries = 0;
     const created = await fanOut(pods, 64, fillDeadline, async (i) => {
       // Pre-bound round robin (spec.nodeName, as a DaemonSet's pods are): the fill only has to exist
       // and run; the scheduler's throughput is scheduler-api.ts's business.
       const nodeName = `skiff-sim-${i % nodes}`;
-      await client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `fill-${i}`, namespace: FILL_NS }, spec: { nodeName, containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] } });
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `fill-${i}`, namespace: FILL_NS }, spec: { nodeName, containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] } };
+      // A create lost in transit (the stream ended before an answer) is tried again, as a client
+      // would; 409 then means the first attempt did land. One lost answer must not end the run.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.create(PODS, pod);
+          break;
+        } catch (err) {
+          const code = (err as { code?: number }).code;
+          if (code === 409 && attempt > 1) break;
+          if (attempt >= 5 || (code !== undefined && code !== 429 && code < 500)) throw err;
+          fillRetries++;
+          await sleep(500 * attempt);
+        }
+      }
       if (i % 10_000 === 0) process.stderr.write(`scale: created ${i} pods, ${counter.running.size} Running (${((performance.now() - t2) / 1000).toFixed(0)} s)\n`);
     });
     const allRunning = await waitUntil(() => counter.running.size >= created, fillDeadline, 1000);
     result.podsRunningAfterFill = counter.running.size;
     result.fillSeconds = (performance.now() - t2) / 1000;
     // A partial fill is reported and the run goes on: the scaling step still says how the server behaves at that size.
+    if (fillRetries > 0) notes.push(`fill: ${fillRetries} pod creates were retried after a failure without an answer`);
     if (created < pods || !allRunning) notes.push(`fill: created ${created}/${pods}, ${counter.running.size} Running when the fill's share of the time ran out`);
     result.serverRssMiB.filled = mib(server.rssKiB());
     result.agentRssMiB = mib(vmRssKiB(agent.pid ?? -1));
@@ -291,13 +326,23 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
       } as KubeObject);
       const deployment = async (): Promise<{ readyReplicas?: number; replicas?: number }> => ((await client.get(DEPLOYMENTS, TEST_NS, 'scale-test')).status ?? {}) as { readyReplicas?: number; replicas?: number };
       const t3 = performance.now();
-      await client.patch(DEPLOYMENTS, TEST_NS, 'scale-test', { spec: { replicas } }, { type: 'merge' });
-      const up = await waitUntil(async () => ((result.readyReached = (await deployment()).readyReplicas ?? 0) >= replicas), deadline, 1000);
+      await retrying(() => client.patch(DEPLOYMENTS, TEST_NS, 'scale-test', { spec: { replicas } }, { type: 'merge' }));
+      let progressAt = t3;
+      const up = await waitUntil(async () => {
+        const status = await deployment();
+        result.readyReached = status.readyReplicas ?? 0;
+        // Progress every 30 s: a stall says where it is (no ReplicaSet pods created, created but not Running, ...).
+        if (performance.now() - progressAt >= 30_000) {
+          progressAt = performance.now();
+          process.stderr.write(`scale: scale-up ${((progressAt - t3) / 1000).toFixed(0)} s: status.replicas ${status.replicas ?? 0}, ready ${result.readyReached}; server RSS ${mib(server.rssKiB())} MiB\n`);
+        }
+        return result.readyReached >= replicas;
+      }, deadline, 1000);
       if (up) result.scaleUpSeconds = (performance.now() - t3) / 1000;
       else notes.push(`scale-up: ${result.readyReached}/${replicas} ready before the deadline`);
       process.stderr.write(`scale: scale-up ${up ? `done in ${result.scaleUpSeconds.toFixed(0)} s` : 'incomplete'}\n`);
       const t4 = performance.now();
-      await client.patch(DEPLOYMENTS, TEST_NS, 'scale-test', { spec: { replicas: 0 } }, { type: 'merge' });
+      await retrying(() => client.patch(DEPLOYMENTS, TEST_NS, 'scale-test', { spec: { replicas: 0 } }, { type: 'merge' }));
       const remaining = async (): Promise<number> => (await client.list(PODS, { namespace: TEST_NS, resourceVersion: '0' })).items.length;
       const down = await waitUntil(async () => (await remaining()) === 0, deadline, 2000);
       if (down) result.scaleDownSeconds = (performance.now() - t4) / 1000;

@@ -6,7 +6,7 @@
  * floor is measured on the same instance).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,8 +41,11 @@ export class BenchServer {
     readonly port: number,
     readonly kubeconfigPath: string,
   ) {
+    // SKIFF_BENCH_SERVER_LOG=FILE keeps the whole log (long runs: the last 8 kB rarely show the cause).
+    const file = process.env.SKIFF_BENCH_SERVER_LOG;
     const keep = (d: Buffer): void => {
       this.logs = (this.logs + d.toString()).slice(-8000);
+      if (file) appendFileSync(file, d);
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
@@ -54,6 +57,8 @@ export class BenchServer {
     const port = await freePort();
     const kubeconfig = join(dataDir, 'kubeconfig.yaml');
     const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+    // Extra V8/Node flags for the server only (e.g. `--max-semi-space-size=32` to measure GC settings).
+    nodeArgs.push(...(process.env.SKIFF_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean));
     const args = [...nodeArgs, 'bin/skiff.js', 'server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent'];
     if (!options.components?.includes('scheduler')) args.push('--disable-scheduler');
     if (!options.components?.includes('controller-manager')) args.push('--disable-controller-manager');

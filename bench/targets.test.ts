@@ -5,7 +5,7 @@ import type { StoreLoadReport, LoadResult } from './api-load.ts';
 
 function run(clients: number, writesPerSec: number, p99: number): LoadResult {
   const lat = { count: 1, p50: 1, p99, max: p99 };
-  return { clients, seconds: 15, ops: 1, opsPerSec: 1, writes: 1, writesPerSec, mutating: lat, byOp: { create: lat, update: lat, delete: lat, list: lat }, conflicts: 0, errors: {} };
+  return { clients, sessions: 8, seconds: 15, ops: 1, opsPerSec: 1, writes: 1, writesPerSec, mutating: lat, byOp: { create: lat, update: lat, delete: lat, list: lat }, conflicts: 0, errors: {} };
 }
 
 function report(store: 'sqlite' | 'etcd', floor: number, runs: LoadResult[]): StoreLoadReport {

@@ -25,6 +25,26 @@ export interface CachedObject {
   revision: number;
 }
 
+/**
+ * The watch cache's entry: the text is kept only as `bytes` (outside the V8 heap, which the garbage
+ * collector does not trace), and `json` decodes it on each call. Every response and watch event
+ * is written from `bytes`; `json` is for the rarer callers that need a string (a watch event line
+ * once per event, Table rows, collection deletes). Holding both cost ~3 KiB of heap per object,
+ * ~450 MB with 150,000 pods.
+ */
+class CachedEntry implements CachedObject {
+  constructor(
+    readonly key: string,
+    readonly object: KubeObject,
+    readonly bytes: Buffer,
+    readonly revision: number,
+  ) {}
+
+  get json(): string {
+    return this.bytes.toString('utf8');
+  }
+}
+
 /** The stored value of `object`: canonical key order, no resourceVersion. Does not modify `object`. */
 export function encodeStored(object: KubeObject): string {
   const { apiVersion, kind, metadata, ...rest } = object;
@@ -67,7 +87,7 @@ export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObj
   const spliced = object.metadata.resourceVersion === undefined ? withResourceVersion(kv.value, object, revision) : undefined;
   object.metadata.resourceVersion = String(revision);
   const json = spliced ?? JSON.stringify(object);
-  return { key: kv.key, object: deepFreeze(object), json, bytes: Buffer.from(json), revision };
+  return new CachedEntry(kv.key, deepFreeze(object), Buffer.from(json), revision);
 }
 
 /**
@@ -76,10 +96,11 @@ export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObj
  */
 export function metadataText(entry: CachedObject): string | undefined {
   const prefix = canonicalPrefix(entry.object.apiVersion, entry.object.kind);
-  if (!prefix || !entry.json.startsWith(prefix)) return undefined;
+  const json = entry.json;
+  if (!prefix || !json.startsWith(prefix)) return undefined;
   const start = prefix.length - 1;
-  const end = endOfValue(entry.json, start);
-  return end < 0 ? undefined : entry.json.slice(start, end);
+  const end = endOfValue(json, start);
+  return end < 0 ? undefined : json.slice(start, end);
 }
 
 /** The index just past the JSON object or array that starts at `start` in `text`, or -1. */

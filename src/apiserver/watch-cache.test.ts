@@ -66,6 +66,38 @@ test('sorted() lists in key order through creates, updates and deletes, narrowed
   await storage.close();
 });
 
+test('sorted() stays exact when keys are deleted, created again and updated between lists', async () => {
+  const storage = new MemoryStorage();
+  const cm2 = (ns: string, name: string, v: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { v } });
+  for (const name of ['b', 'd', 'f']) await storage.create(`${PREFIX}n/${name}`, cm2('n', name, '1'));
+  const cache = new WatchCache(storage, [PREFIX]);
+  await cache.start();
+  const resource = cache.resource(PREFIX);
+  const listed = () => resource.sorted().map((e) => `${e.key.slice(PREFIX.length)}=${(e.object.data as { v: string }).v}`);
+  assert.deepEqual(listed(), ['n/b=1', 'n/d=1', 'n/f=1']);
+  // A listed key deleted and created again; a new key created, updated, deleted; another created and updated.
+  await storage.delete(`${PREFIX}n/d`);
+  let rev = await storage.create(`${PREFIX}n/d`, cm2('n', 'd', '2'));
+  rev = await storage.update(`${PREFIX}n/d`, cm2('n', 'd', '3'), rev);
+  const c = await storage.create(`${PREFIX}n/c`, cm2('n', 'c', '1'));
+  await storage.update(`${PREFIX}n/c`, cm2('n', 'c', '2'), c);
+  await storage.delete(`${PREFIX}n/c`);
+  const a = await storage.create(`${PREFIX}n/a`, cm2('n', 'a', '1'));
+  await storage.update(`${PREFIX}n/a`, cm2('n', 'a', '2'), a);
+  const g = await storage.create(`${PREFIX}n/g`, cm2('n', 'g', '1'));
+  const { revision } = await storage.delete(`${PREFIX}n/f`);
+  await cache.waitFor(Math.max(rev, g, revision));
+  assert.deepEqual(listed(), ['n/a=2', 'n/b=1', 'n/d=3', 'n/g=1']);
+  // And again after the merge: an update of a merged key, a deletion of the first key.
+  await storage.update(`${PREFIX}n/g`, cm2('n', 'g', '2'), g);
+  const last = await storage.delete(`${PREFIX}n/a`);
+  await cache.waitFor(last.revision);
+  assert.deepEqual(listed(), ['n/b=1', 'n/d=3', 'n/g=2']);
+  assert.deepEqual(resource.sorted(`${PREFIX}n/`).length, 3);
+  cache.stop();
+  await storage.close();
+});
+
 test('keeps every event of the last 75 s (beyond 2,000) for watches that resume, as the Kubernetes watch cache does', async () => {
   const storage = new MemoryStorage();
   const first = await storage.create(`${PREFIX}d/hot`, cm('hot', '0'));

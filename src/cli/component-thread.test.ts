@@ -17,7 +17,7 @@ describe('component thread', () => {
       const entry = join(dir, 'dying.mjs');
       writeFileSync(entry, "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage({ type: 'log', msg: 'hello' });\nprocess.exit(3);\n");
       const lines: string[] = [];
-      const thread = startComponentThread(spec, (msg) => lines.push(msg), pathToFileURL(entry));
+      const thread = startComponentThread([spec], (msg) => lines.push(msg), pathToFileURL(entry));
       const deadline = Date.now() + 10_000;
       while (lines.filter((l) => l === 'hello').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       await thread.stop();

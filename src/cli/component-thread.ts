@@ -1,5 +1,5 @@
 /**
- * Runs one control-plane component in a worker thread: its own event loop and heap, so the
+ * Runs control-plane components in a worker thread: its own event loop and heap, so the
  * scheduler's cycles and the controllers' reconciles neither wait for nor delay the API server's
  * requests, and the process uses more than one core. The thread talks to the API server over
  * HTTPS like any client; the parent only starts it, relays its log lines and stops it.
@@ -27,14 +27,15 @@ const RESTART_MAX_MS = 30_000;
 const RESTART_RESET_MS = 60_000;
 
 /**
- * Starts `spec.component` in a worker thread. Compiled (dist/), the thread runs component-main.js
- * directly. From the TypeScript sources, its entry (`thread-entry.js`) first registers tsx, as
- * bin/skiff.js does for the main thread (loader hooks are per thread), then imports
- * component-main.ts. `entry` replaces the thread's script (tests). A thread that dies (an uncaught
- * error, or its heap exhausted) is logged and started again after a backoff, as kubelet or systemd
- * restart a crashed kube-controller-manager; until stop() is called.
+ * Starts `specs`' components in one worker thread (sharing one informer cache). Compiled (dist/),
+ * the thread runs component-main.js directly. From the TypeScript sources, its entry
+ * (`thread-entry.js`) first registers tsx, as bin/skiff.js does for the main thread (loader hooks
+ * are per thread), then imports component-main.ts. `entry` replaces the thread's script (tests). A
+ * thread that dies (an uncaught error, or its heap exhausted) is logged and started again after a
+ * backoff, as kubelet or systemd restart a crashed kube-controller-manager; until stop() is called.
  */
-export function startComponentThread(spec: ComponentSpec, log: (msg: string, extra?: Record<string, unknown>) => void, entry?: URL): ComponentThread {
+export function startComponentThread(specs: ComponentSpec[], log: (msg: string, extra?: Record<string, unknown>) => void, entry?: URL): ComponentThread {
+  const name = specs.map((s) => s.component).join('+');
   const compiled = import.meta.url.endsWith('.js');
   const main = new URL(compiled ? './component-main.js' : './component-main.ts', import.meta.url);
   const script = entry ?? (compiled ? main : new URL('./thread-entry.js', import.meta.url));
@@ -45,23 +46,24 @@ export function startComponentThread(spec: ComponentSpec, log: (msg: string, ext
   const launch = (): void => {
     const startedAt = Date.now();
     const worker = new Worker(script, {
-      workerData: { module: main.href, spec },
-      name: `skiff-${spec.component}`,
+      workerData: { module: main.href, specs },
+      name: `skiff-${name}`,
     });
     const exited = new Promise<void>((resolve) =>
       worker.once('exit', (code) => {
         resolve();
         if (stopping) return;
-        if (Date.now() - startedAt >= RESTART_RESET_MS) restarts.forget(spec.component);
-        const delay = restarts.when(spec.component);
-        log(`${spec.component} thread exited; restarting`, { code, inMs: delay });
+        if (Date.now() - startedAt >= RESTART_RESET_MS) restarts.forget(name);
+        const delay = restarts.when(name);
+        log(`${name} thread exited; restarting`, { code, inMs: delay });
         restartTimer = setTimeout(launch, delay);
       }),
     );
     worker.on('message', (m: ThreadMessage) => {
-      if (m.type === 'log') log(m.msg, { ...m.extra, component: spec.component });
+      // Each component's lines already name it; a line of the thread itself gets the thread's name.
+      if (m.type === 'log') log(m.msg, { component: name, ...m.extra });
     });
-    worker.on('error', (err) => log(`${spec.component} thread failed`, { error: err instanceof Error ? err.stack : String(err) }));
+    worker.on('error', (err) => log(`${name} thread failed`, { error: err instanceof Error ? err.stack : String(err) }));
     current = { worker, exited };
   };
   launch();

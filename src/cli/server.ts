@@ -19,6 +19,7 @@ import { startCompactor } from '../storage/compactor.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.ts';
 import { defaultDataDir } from './data-dir.ts';
 import { startControlPlane } from './control-plane.ts';
+import { monitorStalls } from './stall-monitor.ts';
 import { startNodeAgent, type RunningNodeAgent } from './node-agent.ts';
 import { addNodeOptions, nodeOptionsFromFlags, type NodeFlags } from './node-flags.ts';
 
@@ -32,7 +33,7 @@ export interface ServerFlags extends NodeFlags {
   disableAgent?: boolean;
   disableScheduler?: boolean;
   disableControllerManager?: boolean;
-  /** Run the scheduler and controller manager on the API server's thread rather than in worker threads. */
+  /** Run the scheduler and controller manager on the API server's thread rather than in a worker thread. */
   controlPlaneInProcess?: boolean;
   clusterCidr?: string;
 }
@@ -80,6 +81,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), serviceAccountKey, kubeletStats, advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
   fromKubelets = httpsKubeletStats(api, { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey });
   const listening = await api.start(port, flags.bindAddress);
+  const stopMonitor = monitorStalls((msg, extra) => log.warn(extra ?? {}, msg));
   const compactor = startCompactor(storage, { intervalMs: COMPACT_INTERVAL_MS, keepRevisions: COMPACT_KEEP_REVISIONS });
 
   const server = `https://127.0.0.1:${listening}`;
@@ -111,6 +113,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
       });
     } catch (err) {
       await stopControlPlane();
+      stopMonitor();
       compactor.stop();
       await api.stop();
       await storage.close();
@@ -124,6 +127,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   return async () => {
     await agent?.stop();
     await stopControlPlane();
+    stopMonitor();
     compactor.stop();
     await api.stop();
     await storage.close();
@@ -144,7 +148,7 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-agent', 'do not run a node agent in this process')
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--disable-controller-manager', 'do not run the controllers')
-    .option('--control-plane-in-process', 'run the scheduler and controllers on the API server thread (default: one worker thread each)')
+    .option('--control-plane-in-process', 'run the scheduler and controllers on the API server thread (default: one worker thread for both)')
     .option('--cluster-cidr <cidr>', 'pod network, a /24 per node', '10.42.0.0/16');
   addNodeOptions(server)
     .action(async (flags: ServerFlags) => {

@@ -78,6 +78,22 @@ describe('node IPAM controller', () => {
     assert.equal((b.spec as { podCIDR: string }).podCIDR, '10.42.1.0/24');
   });
 
+  test('a deleted node frees its range; a range that appears on a node later counts as used', async () => {
+    const controller = nodeIpamController();
+    const client = new FakeClient();
+    await reconcile(controller, [node('a'), node('b', '10.42.1.0/24')], 'a', client);
+    assert.equal(((await client.get(NODES, undefined, 'a')).spec as { podCIDR: string }).podCIDR, '10.42.0.0/24');
+    // a is deleted (its reconcile finds it gone); c then gets a's range back.
+    await reconcile(controller, [node('b', '10.42.1.0/24')], 'a', client);
+    await reconcile(controller, [node('b', '10.42.1.0/24'), node('c')], 'c', client);
+    assert.equal(((await client.get(NODES, undefined, 'c')).spec as { podCIDR: string }).podCIDR, '10.42.0.0/24');
+    // Someone gives d 10.42.2.0/24; once d is reconciled, e does not get that range.
+    const nodes = [node('b', '10.42.1.0/24'), node('c', '10.42.0.0/24'), node('d', '10.42.2.0/24'), node('e')];
+    await reconcile(controller, nodes, 'd', client);
+    await reconcile(controller, nodes, 'e', client);
+    assert.equal(((await client.get(NODES, undefined, 'e')).spec as { podCIDR: string }).podCIDR, '10.42.3.0/24');
+  });
+
   test('an exhausted cluster CIDR fails with a CIDRNotAvailable event', async () => {
     const controller = nodeIpamController({ clusterCIDR: '10.0.0.0/24', nodeMaskSize: 24 });
     const recorder = new FakeRecorder();

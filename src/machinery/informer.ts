@@ -181,6 +181,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
         if (this.stopped) break;
         if (isTooOld(err)) {
           // The server no longer has history back to our resourceVersion: start over with a list.
+          this.opts.log?.('informer watch expired; relisting', { resource: this.ref.resource, resourceVersion: this.lastRV });
           this.needList = true;
           this.lastRVTooOld = true;
           continue;
@@ -195,9 +196,12 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   private async listAndReplace(): Promise<void> {
+    const started = Date.now();
     const { items, resourceVersion } = await this.listAll(this.relistResourceVersion());
     if (this.stopped) return;
     this.replace(items.map((item) => this.normalize(item)));
+    // A relist of a large resource is expensive for the server and this process alike: say so (client-go logs the watch that ended too).
+    if (this.synced) this.opts.log?.('informer relisted', { resource: this.ref.resource, items: items.length, ms: Date.now() - started });
     this.lastRV = resourceVersion;
     this.lastRVTooOld = false;
     this.needList = false;

@@ -351,7 +351,17 @@ describeStorageConformance('sqlite', {
     sqliteDir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-'));
   },
   teardown: async () => rmSync(sqliteDir, { recursive: true, force: true }),
-  create: async () => SqliteStorage.open(join(sqliteDir, `db-${++sqliteCount}.sqlite`)),
+  create: async () => SqliteStorage.open(join(sqliteDir, `db-${++sqliteCount}.sqlite`), { writer: 'thread' }),
+});
+
+let inlineDir = '';
+let inlineCount = 0;
+describeStorageConformance('sqlite, inline writer', {
+  setup: async () => {
+    inlineDir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-inline-'));
+  },
+  teardown: async () => rmSync(inlineDir, { recursive: true, force: true }),
+  create: async () => SqliteStorage.open(join(inlineDir, `db-${++inlineCount}.sqlite`), { writer: 'inline' }),
 });
 
 let etcd: TestEtcd | undefined;

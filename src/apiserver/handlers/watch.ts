@@ -51,12 +51,16 @@ export async function handleWatch(ctx: HandlerContext): Promise<void> {
   let firstTable = true;
   let lastRevision = ctx.cache.currentRevision();
   let closed = false;
-
+  // Declared before anything can call finish(): a replay that overflows the buffer finishes the watch mid-way.
+  const timers: NodeJS.Timeout[] = [];
+  const stream = res as unknown as { write(chunk: string): boolean; writableLength: number };
+  // The replay (or the initial objects) is written in one go and may exceed the budget by itself; only
+  // live events that pile up on top of it mean the client is too slow.
+  let maxBuffered = Infinity;
   const write = (text: string): void => {
     if (closed) return;
-    const stream = res as unknown as { write(chunk: string): boolean; writableLength: number };
     stream.write(text);
-    if (stream.writableLength > MAX_BUFFERED_BYTES) finish();
+    if (stream.writableLength > maxBuffered) finish();
   };
   const send = (event: CacheEvent, type: CacheEventType): void => {
     lastRevision = event.revision;
@@ -107,8 +111,13 @@ export async function handleWatch(ctx: HandlerContext): Promise<void> {
     for (const event of replay) deliver(event);
   }
 
-  const timers = [setTimeout(() => finish(), timeoutSeconds * 1000)];
-  if (bookmarks) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
+  maxBuffered = stream.writableLength + MAX_BUFFERED_BYTES;
+  // Once the client has caught up with the replay, the budget is the plain one again.
+  if (stream.writableLength > 0) res.once('drain', () => (maxBuffered = MAX_BUFFERED_BYTES));
+  if (!closed) {
+    timers.push(setTimeout(() => finish(), timeoutSeconds * 1000));
+    if (bookmarks) timers.push(setInterval(() => bookmark(), BOOKMARK_INTERVAL_MS));
+  }
   function finish(): void {
     if (closed) return;
     closed = true;

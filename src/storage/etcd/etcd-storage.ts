@@ -20,6 +20,8 @@ import {
 import { FutureRevisionError } from '../future-revision-error.ts';
 import { rangeStart } from '../keys.ts';
 import { watchEtcd, type EtcdWatch } from './etcd-watch.ts';
+import { TxnClient } from './txn-client.ts';
+import { encodeCreate, encodeDelete, encodeUpdate, type WireKeyValue } from './txn-codec.ts';
 
 /** etcd's "all keys from here on" range end (a single zero byte). */
 const ALL = Buffer.from([0]);
@@ -54,6 +56,8 @@ export class EtcdStorage implements Storage {
   private constructor(
     private readonly client: Etcd3,
     private readonly prefix: string,
+    /** The lean write path (one endpoint); undefined: writes go through etcd3 too. */
+    private readonly writes: TxnClient | undefined,
   ) {
     this.kv = client.kv;
   }
@@ -63,7 +67,9 @@ export class EtcdStorage implements Storage {
    * `prefix` (default none). The connection is lazy; the first call fails if etcd is unreachable.
    */
   static connect(endpoints: string[], prefix = ''): EtcdStorage {
-    return new EtcdStorage(new Etcd3({ hosts: endpoints, dialTimeout: 5000 }), prefix);
+    // SKIFF_ETCD_WRITES=etcd3 keeps writes on etcd3 (for A/B measurements).
+    const lean = TxnClient.supports(endpoints) && process.env.SKIFF_ETCD_WRITES !== 'etcd3';
+    return new EtcdStorage(new Etcd3({ hosts: endpoints, dialTimeout: 5000 }), prefix, lean ? new TxnClient(endpoints[0]!) : undefined);
   }
 
   async currentRevision(): Promise<number> {
@@ -118,6 +124,11 @@ export class EtcdStorage implements Storage {
 
   async create(key: string, value: string): Promise<number> {
     const k = this.encode(key);
+    if (this.writes) {
+      const res = await this.writes.txn(encodeCreate(k, Buffer.from(value)));
+      if (!res.succeeded) throw new KeyExistsError(key);
+      return res.revision;
+    }
     const res = await this.kv.txn({
       compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
       success: [{ request_put: { key: k, value: Buffer.from(value) } }],
@@ -128,6 +139,11 @@ export class EtcdStorage implements Storage {
 
   async update(key: string, value: string, expectedRevision: number): Promise<number> {
     const k = this.encode(key);
+    if (this.writes) {
+      const res = await this.writes.txn(encodeUpdate(k, Buffer.from(value), expectedRevision));
+      if (!res.succeeded) this.throwFailedWireGuard(key, res.kv);
+      return res.revision;
+    }
     const res = await this.kv.txn({
       compare: [
         // create_revision > 0 keeps a missing key (mod_revision 0) from matching expectedRevision 0.
@@ -143,6 +159,12 @@ export class EtcdStorage implements Storage {
 
   async delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
     const k = this.encode(key);
+    if (this.writes) {
+      const res = await this.writes.txn(encodeDelete(k, expectedRevision));
+      if (!res.succeeded) this.throwFailedWireGuard(key, res.kv);
+      if (!res.kv) throw new Error(`etcd delete of ${key} returned no previous value`);
+      return { revision: res.revision, prev: this.decodeWire(res.kv) };
+    }
     const compare: ICompare[] = [{ key: k, target: 'Create', result: 'Greater', create_revision: 0 }];
     if (expectedRevision !== undefined) {
       compare.push({ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision });
@@ -189,11 +211,17 @@ export class EtcdStorage implements Storage {
     const stopping = [...this.watches].map((w) => w.stop());
     await Promise.race([Promise.all(stopping), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     this.client.close();
+    this.writes?.close();
   }
 
   private throwFailedGuard(key: string, actual: IKeyValue | undefined): never {
     if (!actual) throw new KeyNotFoundError(key);
     throw new RevisionMismatchError(key, this.decode(actual));
+  }
+
+  private throwFailedWireGuard(key: string, actual: WireKeyValue | undefined): never {
+    if (!actual) throw new KeyNotFoundError(key);
+    throw new RevisionMismatchError(key, this.decodeWire(actual));
   }
 
   /** Turns etcd's ErrCompacted / ErrFutureRev (or a cancelled watch) into the storage errors. */
@@ -218,6 +246,15 @@ export class EtcdStorage implements Storage {
 
   private encode(key: string): Buffer {
     return Buffer.from(this.prefix + key);
+  }
+
+  private decodeWire(kv: WireKeyValue): KeyValue {
+    return {
+      key: kv.key.toString().slice(this.prefix.length),
+      value: kv.value.toString(),
+      createRevision: kv.createRevision,
+      modRevision: kv.modRevision,
+    };
   }
 
   private decode(kv: IKeyValue): KeyValue {

@@ -1,11 +1,11 @@
 /**
  * Child process for durability.test.ts: writes keys into the SQLite store at argv[2] with several
  * concurrent writers (so group commit batches them) and prints `ack <key> <revision>` for every
- * acknowledged write, until it is killed.
+ * acknowledged write, until it is killed. argv[3] picks the writer mode ('thread' or 'inline').
  */
 import { SqliteStorage } from './sqlite-storage.ts';
 
-const store = SqliteStorage.open(process.argv[2]!);
+const store = SqliteStorage.open(process.argv[2]!, { writer: process.argv[3] === 'inline' ? 'inline' : 'thread' });
 let next = 0;
 
 async function writer(): Promise<void> {

@@ -44,6 +44,24 @@ function toEvent(row: EventRow): WatchEvent {
   return event;
 }
 
+/**
+ * Where a file database's commits run. 'thread': a writer worker thread with its own connection
+ * (the fsync never blocks the event loop; every value is cloned to it). 'inline': on the main
+ * thread on the store's connection, at the end of the event-loop turn that queued the writes
+ * (no clone and no thread hop; the event loop waits for each batch's fsync). Durability is the
+ * same: WAL with synchronous=FULL, and a write is acknowledged only after its commit.
+ */
+export type SqliteWriterMode = 'thread' | 'inline';
+
+/** Options of {@link SqliteStorage.open}. */
+export interface SqliteOpenOptions {
+  writer?: SqliteWriterMode;
+}
+
+function defaultWriterMode(): SqliteWriterMode {
+  return process.env.SKIFF_SQLITE_WRITER === 'inline' ? 'inline' : 'thread';
+}
+
 /** In-memory and temporary databases exist per connection, so another thread cannot write them. */
 function isPrivateDatabase(path: string): boolean {
   return path === '' || path === ':memory:' || path.startsWith('file::memory:');
@@ -68,6 +86,7 @@ export class SqliteStorage implements Storage {
   private constructor(
     private readonly db: Database.Database,
     path: string,
+    writer: SqliteWriterMode,
   ) {
     configure(db);
     this.s = prepare(db);
@@ -75,7 +94,7 @@ export class SqliteStorage implements Storage {
     this.compacted = compactedDone;
     // Compaction may have removed the newest row (a tombstone), so the compact revision bounds it too.
     this.rev = Math.max(this.s.maxId.get()?.id ?? 0, compactedDone);
-    const inline = isPrivateDatabase(path);
+    const inline = writer === 'inline' || isPrivateDatabase(path);
     // The read connection must never write: the worker is the only writer of the file.
     if (!inline) db.pragma('query_only = ON');
     const open = (listener: ChannelListener): WriterChannel =>
@@ -88,9 +107,12 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  /** Opens (creating if needed) the database file at `path`; `:memory:` works for throwaway stores. */
-  static open(path: string): SqliteStorage {
-    return new SqliteStorage(new Database(path), path);
+  /**
+   * Opens (creating if needed) the database file at `path`; `:memory:` works for throwaway stores.
+   * `writer` picks where commits run (default: SKIFF_SQLITE_WRITER, else 'thread'); see {@link SqliteWriterMode}.
+   */
+  static open(path: string, options: SqliteOpenOptions = {}): SqliteStorage {
+    return new SqliteStorage(new Database(path), path, options.writer ?? defaultWriterMode());
   }
 
   /** Transactions committed so far; fewer than writes when group commit batched them. */
