@@ -37,6 +37,7 @@ function buildIsFresh() {
  * - no optimizing (TurboFan; also Maglev, which later Node versions turn on) or baseline
  *   (Sparkplug) compiler: code stays bytecode, and the node binary's pages holding those compilers
  *   are never touched (3.5 MiB of RSS; set once the agent's modules have loaded, they already are);
+ *   keeping Sparkplug was measured (docs/benchmarks.md, node4): 0.6-1.5 MiB more, no faster pod start;
  * - optimize for size: heap growing and garbage collection favour a small heap.
  * They are V8 flags read at run time, so no second process with a different command line is needed.
  * The server and hollow nodes (--simulate) keep V8's defaults: they do far more JavaScript work.
