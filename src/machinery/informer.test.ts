@@ -264,16 +264,22 @@ describe('client and machinery against a real skiff server', () => {
 
   test('a watch-list informer syncs from the server\'s initial events and then follows live events', async () => {
     await client.create(CM, cm('wl-before', { v: '1' }));
+    // 1.5 MB of initial events: more than one of the server's write chunks (1 MiB).
+    const big = 'x'.repeat(50_000);
+    for (let i = 0; i < 30; i++) await client.create(CM, cm(`wl-big-${i}`, { big }));
     const informer = new SharedInformer(client, CM, { watchList: true, namespace: 'default' });
     const seen = recordEvents(informer);
     informer.start();
     assert.equal(await informer.waitForSync(), true);
     assert.ok(seen.includes('add wl-before'));
+    const bigs = informer.lister().list().filter((o) => o.metadata.name?.startsWith('wl-big-'));
+    assert.equal(bigs.length, 30);
+    assert.ok(bigs.every((o) => (o.data as Record<string, string>).big === big));
     await client.patch(CM, 'default', 'wl-before', { data: { v: '2' } }, { type: 'merge' });
     await until(() => seen.includes('update wl-before 1->2'), 'update on the same stream');
     assert.ok(Number(informer.lastSyncResourceVersion()) > 0);
     await informer.stop();
-    await client.delete(CM, 'default', 'wl-before');
+    for (const o of [...bigs, informer.lister().get('default', 'wl-before')!]) await client.delete(CM, 'default', o.metadata.name!);
   });
 
   test('informer sees adds, updates and deletes, and survives a server restart', async () => {
