@@ -262,6 +262,13 @@ describe('client and machinery against a real skiff server', () => {
     assert.equal(watch.done, true);
   });
 
+  test('the client connection has Go client receive windows (4 MiB per stream, 1 GiB per connection)', async () => {
+    await client.list(CM, { namespace: 'default' });
+    const session = (client as unknown as { session: import('node:http2').ClientHttp2Session }).session;
+    assert.equal(session.localSettings.initialWindowSize, 4 * 1024 * 1024);
+    assert.ok((session.state.localWindowSize ?? 0) >= 1000 * 1024 * 1024, `connection window ${session.state.localWindowSize}`);
+  });
+
   test('a watch-list informer syncs from the server\'s initial events and then follows live events', async () => {
     await client.create(CM, cm('wl-before', { v: '1' }));
     // 1.5 MB of initial events: more than one of the server's write chunks (1 MiB).
