@@ -20,7 +20,7 @@
  *   SKIFF_SCALE_MINUTES bounds the whole run (default 40); SKIFF_BENCH_ONLY=scale npm run bench runs it too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KubeObject } from '../src/api/object.ts';
 import { findResource } from '../src/api/registry.ts';
@@ -214,7 +214,11 @@ function startAgent(server: BenchServer, nodes: number): ChildProcess {
   const token = readFileSync(join(server.dataDir, 'server', 'node-token'), 'utf8').trim();
   const args = ['bin/skiff.js', 'agent', '--server', `https://127.0.0.1:${server.port}`, '--token', token, '--server-ca', join(server.dataDir, 'server', 'tls', 'ca.crt'), '--simulate', String(nodes), '--data-dir', join(server.dataDir, 'agent-sim')];
   const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr!.on('data', () => {});
+  // SKIFF_BENCH_AGENT_LOG=FILE keeps the agent's log (its informers say when they relist and why).
+  const file = process.env.SKIFF_BENCH_AGENT_LOG;
+  const out = file ? createWriteStream(file) : undefined;
+  child.stderr!.on('data', (chunk: Buffer) => out?.write(chunk));
+  child.once('exit', () => out?.end());
   return child;
 }
 

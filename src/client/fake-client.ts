@@ -113,9 +113,18 @@ export class FakeClient implements KubeClient {
     const set = this.watchers.get(refId(ref)) ?? new Set();
     this.watchers.set(refId(ref), set);
     set.add(watcher);
-    const from = Number(opts.resourceVersion || Infinity);
-    for (const event of this.history) {
-      if (event.id === refId(ref) && event.revision > from && (!opts.namespace || opts.namespace === event.namespace)) stream.write(event.line);
+    if (opts.sendInitialEvents) {
+      // A watch-list: the current objects as ADDED, the bookmark that ends them, then live events.
+      for (const [key, obj] of this.objects) {
+        if (key.startsWith(`${refId(ref)}|`) && (!opts.namespace || obj.metadata.namespace === opts.namespace) && selects(opts.labelSelector, obj)) stream.write(`${JSON.stringify({ type: 'ADDED', object: obj })}\n`);
+      }
+      const metadata = { resourceVersion: String(this.revision), annotations: { 'k8s.io/initial-events-end': 'true' } };
+      if (opts.allowWatchBookmarks) stream.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: ref.kind, apiVersion: ref.group ? `${ref.group}/${ref.version}` : ref.version, metadata } })}\n`);
+    } else {
+      const from = Number(opts.resourceVersion || Infinity);
+      for (const event of this.history) {
+        if (event.id === refId(ref) && event.revision > from && (!opts.namespace || opts.namespace === event.namespace)) stream.write(event.line);
+      }
     }
     return new WatchStream<T>(stream, () => {
       set.delete(watcher);

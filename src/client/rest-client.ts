@@ -14,6 +14,14 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** Like client-go's HTTP/2 health check: ping an idle-looking connection, drop it when the ping is not answered. */
 const PING_INTERVAL_MS = 30_000;
 const PING_TIMEOUT_MS = 15_000;
+/**
+ * HTTP/2 receive windows of Go's transport, which client-go uses: 4 MiB per stream, 1 GiB per
+ * connection. Node's default is 64 KiB for both, so a busy server could send a watch only 64 KiB
+ * per turn of its event loop (the turn that reads our WINDOW_UPDATE): the simulated agent's pod
+ * watch got ~300 events/s, fell behind, and was closed as a slow watcher again and again.
+ */
+const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
+const CONNECTION_WINDOW_BYTES = 1024 * 1024 * 1024;
 
 /** Content types of the four patch formats, as the API server dispatches on them. */
 const PATCH_CONTENT_TYPES = {
@@ -280,7 +288,8 @@ export class RestClient implements KubeClient {
     const current = this.session;
     if (current && !current.closed && !current.destroyed) return current;
     const { ca, cert, key, insecureSkipTLSVerify } = this.config;
-    const session = connect(this.config.server, { ca, cert, key, rejectUnauthorized: !insecureSkipTLSVerify });
+    const session = connect(this.config.server, { ca, cert, key, rejectUnauthorized: !insecureSkipTLSVerify, settings: { initialWindowSize: STREAM_WINDOW_BYTES } });
+    session.once('connect', () => session.setLocalWindowSize(CONNECTION_WINDOW_BYTES));
     // A GOAWAY (server shutting down) or a dead connection retires the session; the next request dials again.
     session.on('goaway', () => this.dropSession(session));
     session.on('close', () => this.dropSession(session));

@@ -27,6 +27,23 @@ function cm(name: string, data: Record<string, string> = {}, namespace = 'defaul
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
 }
 
+/** Deletes `gone` and creates `c` while watches miss the events, then answers the next watch 410 and ends the open ones. */
+async function loseEventsThenExpire(client: FakeClient): Promise<void> {
+  // Events lost while disconnected, then the server says our resourceVersion is too old.
+  client.dropWatchEvents = true;
+  await client.delete(CM, 'default', 'gone');
+  await client.create(CM, cm('c'));
+  client.dropWatchEvents = false;
+  let refused = false;
+  client.reactor = (action) => {
+    if (action.verb === 'watch' && !refused) {
+      refused = true;
+      throw new StatusError(410, 'Expired', 'too old resource version');
+    }
+  };
+  client.closeWatches();
+}
+
 /** Records handler calls as `verb name` strings. */
 function recordEvents(informer: SharedInformer): string[] {
   const seen: string[] = [];
@@ -75,19 +92,7 @@ describe('SharedInformer against a fake client', () => {
     await client.create(CM, cm('b'));
     await until(() => seen.includes('add b'), 'event on the new watch');
 
-    // Events lost while disconnected, then the server says our resourceVersion is too old.
-    client.dropWatchEvents = true;
-    await client.delete(CM, 'default', 'gone');
-    await client.create(CM, cm('c'));
-    client.dropWatchEvents = false;
-    let refused = false;
-    client.reactor = (action) => {
-      if (action.verb === 'watch' && !refused) {
-        refused = true;
-        throw new StatusError(410, 'Expired', 'too old resource version');
-      }
-    };
-    client.closeWatches();
+    await loseEventsThenExpire(client);
     await until(() => seen.includes('add c'), 'relist');
     assert.ok(seen.includes('delete gone (final state unknown)'));
     const lists = client.actions.filter((a) => a.verb === 'list');
@@ -95,6 +100,62 @@ describe('SharedInformer against a fake client', () => {
     // The reflector's relistResourceVersion: "0" (any, from the watch cache) first, a consistent read after a 410.
     assert.deepEqual(lists.map((a) => a.list?.resourceVersion), ['0', undefined]);
     assert.deepEqual(informer.lister().list().map((o) => o.metadata.name).sort(), ['a', 'b', 'c']);
+    await informer.stop();
+  });
+
+  test('watchList: fills and refills the cache from one watch with initial events, never lists', async () => {
+    const client = new FakeClient();
+    client.seed(CM, cm('a'), cm('gone'));
+    const informer = new SharedInformer(client, CM, { watchList: true });
+    const seen = recordEvents(informer);
+    informer.start();
+    assert.equal(await informer.waitForSync(), true);
+    assert.deepEqual(seen.sort(), ['add a', 'add gone']);
+    await client.create(CM, cm('b'));
+    await until(() => seen.includes('add b'), 'a live event on the same stream');
+
+    // The informer refills with a new watch-list (a consistent read) and reconciles.
+    await loseEventsThenExpire(client);
+    await until(() => seen.includes('add c'), 'refill');
+    assert.ok(seen.includes('delete gone (final state unknown)'));
+    assert.equal(client.actions.filter((a) => a.verb === 'list').length, 0);
+    assert.deepEqual(informer.lister().list().map((o) => o.metadata.name).sort(), ['a', 'b', 'c']);
+    await client.create(CM, cm('d'));
+    await until(() => seen.includes('add d'), 'live events after the refill');
+    assert.equal(seen.filter((e) => e === 'add a').length, 1, 'an unchanged object fires nothing on a refill');
+    await informer.stop();
+  });
+
+  test('watchList: falls back to lists when the server refuses sendInitialEvents', async () => {
+    const client = new FakeClient();
+    client.seed(CM, cm('a'));
+    let refusals = 0;
+    client.reactor = (action) => {
+      if (action.verb === 'watch' && refusals === 0) {
+        refusals++;
+        throw new StatusError(422, 'Invalid', 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
+      }
+    };
+    const informer = new SharedInformer(client, CM, { watchList: true });
+    informer.start();
+    assert.equal(await informer.waitForSync(), true);
+    assert.equal(client.actions.filter((a) => a.verb === 'list').length, 1);
+    await informer.stop();
+  });
+
+  test('a large list reaches the handlers in batches, yielding to the event loop in between', async () => {
+    const client = new FakeClient();
+    client.seed(CM, ...Array.from({ length: 5000 }, (_, i) => cm(`m${i}`)));
+    const informer = new SharedInformer(client, CM);
+    let adds = 0;
+    let addsAtFirstTimer = -1;
+    informer.addEventHandler({ onAdd: () => adds++ });
+    informer.start();
+    // The fake client answers without I/O, so the first turn of the event loop is the informer's first yield.
+    setImmediate(() => (addsAtFirstTimer = adds));
+    await informer.waitForSync();
+    assert.equal(adds, 5000);
+    assert.ok(addsAtFirstTimer > 0 && addsAtFirstTimer < 5000, `the event loop ran after ${addsAtFirstTimer} of 5000 adds`);
     await informer.stop();
   });
 
@@ -199,6 +260,33 @@ describe('client and machinery against a real skiff server', () => {
     await reading;
     assert.deepEqual(seen, ['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
     assert.equal(watch.done, true);
+  });
+
+  test('the client connection has Go client receive windows (4 MiB per stream, 1 GiB per connection)', async () => {
+    await client.list(CM, { namespace: 'default' });
+    const session = (client as unknown as { session: import('node:http2').ClientHttp2Session }).session;
+    assert.equal(session.localSettings.initialWindowSize, 4 * 1024 * 1024);
+    assert.ok((session.state.localWindowSize ?? 0) >= 1000 * 1024 * 1024, `connection window ${session.state.localWindowSize}`);
+  });
+
+  test('a watch-list informer syncs from the server\'s initial events and then follows live events', async () => {
+    await client.create(CM, cm('wl-before', { v: '1' }));
+    // 1.5 MB of initial events: more than one of the server's write chunks (1 MiB).
+    const big = 'x'.repeat(50_000);
+    for (let i = 0; i < 30; i++) await client.create(CM, cm(`wl-big-${i}`, { big }));
+    const informer = new SharedInformer(client, CM, { watchList: true, namespace: 'default' });
+    const seen = recordEvents(informer);
+    informer.start();
+    assert.equal(await informer.waitForSync(), true);
+    assert.ok(seen.includes('add wl-before'));
+    const bigs = informer.lister().list().filter((o) => o.metadata.name?.startsWith('wl-big-'));
+    assert.equal(bigs.length, 30);
+    assert.ok(bigs.every((o) => (o.data as Record<string, string>).big === big));
+    await client.patch(CM, 'default', 'wl-before', { data: { v: '2' } }, { type: 'merge' });
+    await until(() => seen.includes('update wl-before 1->2'), 'update on the same stream');
+    assert.ok(Number(informer.lastSyncResourceVersion()) > 0);
+    await informer.stop();
+    for (const o of [...bigs, informer.lister().get('default', 'wl-before')!]) await client.delete(CM, 'default', o.metadata.name!);
   });
 
   test('informer sees adds, updates and deletes, and survives a server restart', async () => {

@@ -40,6 +40,16 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   transform?: (obj: T) => T;
   /** List in pages of this size (client-go's pager uses 500); by default one request, answered from the server's watch cache. */
   pageSize?: number;
+  /**
+   * Fill and refill the cache with a watch-list (client-go's WatchListClient): one watch with
+   * `sendInitialEvents=true` that sends the current objects, a bookmark marking their end, then
+   * the live events, all in one stream. A list and the watch that follows it leave a gap: when
+   * the list is large (160,000 pods: a 400 MB body, seconds to decode and hand to the handlers),
+   * its resourceVersion can leave the server's watch window before the watch starts, and the
+   * informer relists again and again. A watch-list has no such gap. Falls back to lists when the
+   * server refuses it.
+   */
+  watchList?: boolean;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -49,6 +59,10 @@ const MAX_BACKOFF_MS = 30_000;
 const MIN_WATCH_TIMEOUT_S = 300;
 /** A watch that ends this quickly without a single event is treated as a failure, to avoid a hot loop. */
 const SHORT_WATCH_MS = 1000;
+/** The annotation of the bookmark that ends a watch-list's initial events. */
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+/** A fresh list is handed to the handlers in batches of this many objects, yielding to the event loop in between. */
+const REPLACE_BATCH = 2000;
 
 /** Deep-freezes a JSON value, so that cached objects cannot be changed by a consumer. */
 export function deepFreeze<T>(value: T): T {
@@ -91,6 +105,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   private lastRV = '';
   /** The server said lastRV is too old (410): the next list is a consistent read. */
   private lastRVTooOld = false;
+  /** Set when the server refused a watch-list: plain lists from then on. */
+  private watchListRefused = false;
   private watch?: WatchStream<T>;
   private readonly abort = new AbortController();
   private resyncTimer?: NodeJS.Timeout;
@@ -174,7 +190,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     let backoff = INITIAL_BACKOFF_MS;
     while (!this.stopped) {
       try {
-        if (this.needList) await this.listAndReplace();
+        if (this.needList && !this.useWatchList()) await this.listAndReplace();
         await this.watchOnce();
         backoff = INITIAL_BACKOFF_MS;
       } catch (err) {
@@ -186,6 +202,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
           this.lastRVTooOld = true;
           continue;
         }
+        // A server without watch-lists answers 400/403/422 to sendInitialEvents: list instead (client-go falls back too).
+        if (this.needList && this.useWatchList() && err instanceof StatusError && [400, 403, 422].includes(err.code)) this.watchListRefused = true;
         // An API error (not a broken connection) may mean our state is bad: relist, as the reflector does.
         if (err instanceof StatusError && err.code !== 429) this.needList = true;
         this.opts.log?.('informer list/watch failed', { resource: this.ref.resource, error: err instanceof Error ? err.message : String(err) });
@@ -199,9 +217,15 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     const started = Date.now();
     const { items, resourceVersion } = await this.listAll(this.relistResourceVersion());
     if (this.stopped) return;
-    this.replace(items.map((item) => this.normalize(item)));
+    for (let i = 0; i < items.length; i++) items[i] = this.normalize(items[i]);
+    await this.replaced(items, resourceVersion, started, 'informer relisted');
+  }
+
+  /** Stores a complete set of objects (a list, or a watch-list's initial events) as of `resourceVersion`. */
+  private async replaced(items: T[], resourceVersion: string, started: number, what: string): Promise<void> {
+    await this.replace(items);
     // A relist of a large resource is expensive for the server and this process alike: say so (client-go logs the watch that ended too).
-    if (this.synced) this.opts.log?.('informer relisted', { resource: this.ref.resource, items: items.length, ms: Date.now() - started });
+    if (this.synced) this.opts.log?.(what, { resource: this.ref.resource, items: items.length, ms: Date.now() - started });
     this.lastRV = resourceVersion;
     this.lastRVTooOld = false;
     this.needList = false;
@@ -209,6 +233,10 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       this.synced = true;
       for (const wake of this.syncWaiters.splice(0)) wake();
     }
+  }
+
+  private useWatchList(): boolean {
+    return this.opts.watchList === true && !this.watchListRefused;
   }
 
   /**
@@ -251,12 +279,20 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     return { items, resourceVersion };
   }
 
-  /** Applies a fresh list to the cache, firing handlers for what changed since the cache's content. */
-  private replace(items: T[]): void {
+  /**
+   * Applies a fresh list to the cache, firing handlers for what changed since the cache's content.
+   * Large lists are dispatched in batches with a yield in between: 160,000 handler calls in one
+   * turn blocked the process for seconds (its connection's pings went unanswered, its other
+   * watches fell behind). Nothing else of this informer runs meanwhile, so order is kept.
+   */
+  private async replace(items: T[]): Promise<void> {
     const initial = !this.synced;
-    const previous = new Map(this.indexer.listKeys().map((key) => [key, this.indexer.getByKey(key)!]));
+    const previous = new Map<string, T>();
+    for (const key of this.indexer.listKeys()) previous.set(key, this.indexer.getByKey(key)!);
     this.indexer.replace(items);
-    for (const obj of items) {
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0 && i % REPLACE_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const obj = items[i];
       const key = objectKey(obj);
       const old = previous.get(key);
       previous.delete(key);
@@ -266,24 +302,47 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     for (const gone of previous.values()) this.dispatch((h) => h.onDelete?.(gone, true));
   }
 
+  /**
+   * One watch, until the server or the consumer ends it. When the cache needs filling and
+   * watch-lists are on, it is a watch-list: the initial ADDED events are collected until the
+   * bookmark that ends them, then stored like a list, and the same stream goes on with live events.
+   */
   private async watchOnce(): Promise<void> {
     const started = Date.now();
     let events = 0;
+    const watchList = this.needList && this.useWatchList();
+    // A watch-list at "" is a consistent read (as a list at "" is); at "0" the server may start from any state.
+    const resourceVersion = watchList ? (this.lastRVTooOld || !this.lastRV ? '' : '0') : this.lastRV;
+    const initial: T[] | undefined = watchList ? [] : undefined;
+    let collecting = initial;
+    const timeoutSeconds = Math.floor(MIN_WATCH_TIMEOUT_S * (1 + Math.random()));
     const watch = await this.client.watch<T>(this.ref, {
       namespace: this.opts.namespace,
       labelSelector: this.opts.labelSelector,
       fieldSelector: this.opts.fieldSelector,
-      resourceVersion: this.lastRV,
+      resourceVersion,
       allowWatchBookmarks: true,
-      timeoutSeconds: Math.floor(MIN_WATCH_TIMEOUT_S * (1 + Math.random())),
+      sendInitialEvents: watchList || undefined,
+      timeoutSeconds,
       signal: this.abort.signal,
     });
+    // stop() may have run while the watch was being opened, when there was no watch to close yet.
+    if (this.stopped) return watch.close();
     this.watch = watch;
     try {
       for await (const event of watch) {
         if (this.stopped) break;
         events++;
         const rv = event.object?.metadata?.resourceVersion;
+        if (collecting) {
+          if (event.type === 'ADDED') collecting.push(this.normalize(event.object));
+          else if (event.type === 'BOOKMARK' && event.object.metadata.annotations?.[INITIAL_EVENTS_END] === 'true') {
+            collecting = undefined;
+            await this.replaced(initial!, rv ?? '', started, 'informer refilled by a watch-list');
+          }
+          // Before the end bookmark a server sends only ADDED (and plain bookmarks): anything else is ignored, as client-go does.
+          continue;
+        }
         if (event.type !== 'BOOKMARK') this.apply(event.type, this.normalize(event.object));
         if (rv) this.lastRV = rv;
       }
@@ -291,7 +350,13 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       watch.close();
       this.watch = undefined;
     }
-    if (!this.stopped && events === 0 && Date.now() - started < SHORT_WATCH_MS) throw new Error('very short watch: the server closed it at once');
+    if (this.stopped) return;
+    // A watch-list that ended before its initial events did left the cache as it was: start it again.
+    if (collecting) throw new Error(`watch-list ended after ${collecting.length} initial events, before the bookmark that ends them`);
+    const ms = Date.now() - started;
+    if (events === 0 && ms < SHORT_WATCH_MS) throw new Error('very short watch: the server closed it at once');
+    // Ended well before its timeout: the server dropped it (a slow watcher, a restart). Rare and worth a line.
+    if (ms < timeoutSeconds * 900) this.opts.log?.('informer watch ended early', { resource: this.ref.resource, events, ms, resourceVersion: this.lastRV });
   }
 
   private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {

@@ -13,6 +13,10 @@ const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Kubernetes' default --min-request-timeout: watches end after 30-60 minutes and clients re-establish them. */
 const MIN_WATCH_SECONDS = 1800;
 const BOOKMARK_INTERVAL_MS = 60_000;
+/** Initial events are written in chunks of about this size: one stream write per event cost 160,000 writes for 160,000 pods. */
+const INITIAL_CHUNK_BYTES = 1024 * 1024;
+const ADDED_HEAD = Buffer.from('{"type":"ADDED","object":');
+const EVENT_TAIL = Buffer.from('}\n');
 
 /** Serialized event lines, shared by every JSON watcher of the same event (serialize once, send many). */
 const jsonLines = new WeakMap<CacheEvent, Map<CacheEventType, string>>();
@@ -53,11 +57,11 @@ export async function handleWatch(ctx: HandlerContext): Promise<void> {
   let closed = false;
   // Declared before anything can call finish(): a replay that overflows the buffer finishes the watch mid-way.
   const timers: NodeJS.Timeout[] = [];
-  const stream = res as unknown as { write(chunk: string): boolean; writableLength: number };
+  const stream = res as unknown as { write(chunk: string | Buffer): boolean; writableLength: number };
   // The replay (or the initial objects) is written in one go and may exceed the budget by itself; only
   // live events that pile up on top of it mean the client is too slow.
   let maxBuffered = Infinity;
-  const write = (text: string): void => {
+  const write = (text: string | Buffer): void => {
     if (closed) return;
     stream.write(text);
     if (stream.writableLength > maxBuffered) finish();
@@ -94,8 +98,25 @@ export async function handleWatch(ctx: HandlerContext): Promise<void> {
   };
   if (fromRevision === undefined || sendInitialEvents) {
     lastRevision = ctx.cache.currentRevision();
-    for (const entry of cache.sorted(prefix)) {
-      if (predicate(entry.object)) send({ type: 'ADDED', current: entry, revision: entry.revision }, 'ADDED');
+    if (asTable) {
+      for (const entry of cache.sorted(prefix)) {
+        if (predicate(entry.object)) send({ type: 'ADDED', current: entry, revision: entry.revision }, 'ADDED');
+      }
+    } else {
+      // Straight from the cached bytes, in chunks: no decode and re-encode of every object (400 MB at 160,000 pods).
+      let chunk: Buffer[] = [];
+      let size = 0;
+      for (const entry of cache.sorted(prefix)) {
+        if (!predicate(entry.object)) continue;
+        chunk.push(ADDED_HEAD, entry.bytes, EVENT_TAIL);
+        size += ADDED_HEAD.length + entry.bytes.length + EVENT_TAIL.length;
+        if (size >= INITIAL_CHUNK_BYTES) {
+          write(Buffer.concat(chunk, size));
+          chunk = [];
+          size = 0;
+        }
+      }
+      if (size > 0) write(Buffer.concat(chunk, size));
     }
     lastRevision = ctx.cache.currentRevision();
     if (sendInitialEvents && bookmarks) bookmark(true);

@@ -93,7 +93,9 @@ export class SimulatedNodes {
     const single = opts.count === 1 ? this.names[0] : undefined;
     // managedFields are never read here; dropping them keeps thousands of cached pods smaller.
     this.nodeInformer = new SharedInformer(opts.client, NODES, { fieldSelector: single ? `metadata.name=${single}` : undefined, log: this.log, transform: stripManagedFields });
-    this.podInformer = new SharedInformer<SimPod>(opts.client, PODS, { fieldSelector: single ? `spec.nodeName=${single}` : 'spec.nodeName!=', log: this.log, transform: stripManagedFields });
+    // A watch-list: a relist of every bound pod (160,000 at scale) took so long that its
+    // resourceVersion had left the server's 75 s window before the watch began (410, relist, 410...).
+    this.podInformer = new SharedInformer<SimPod>(opts.client, PODS, { fieldSelector: single ? `spec.nodeName=${single}` : 'spec.nodeName!=', log: this.log, transform: stripManagedFields, watchList: true });
     this.nodeInformer.addEventHandler({ onAdd: (n) => this.observeNode(n), onUpdate: (_o, n) => this.observeNode(n) });
     this.pods = new PodSimulator(this.podInformer, this.directory(), {
       client: opts.client,
