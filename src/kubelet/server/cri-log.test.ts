@@ -81,6 +81,18 @@ describe('reading CRI log files', () => {
       assert.equal(await read(path, { tailLines: 1 }), 'last\n');
     }));
 
+  test('without follow, a line the container writes during the read is not part of the answer', () =>
+    withLog(LOG, async (path) => {
+      const chunks: Buffer[] = [];
+      const appendWhileReading = (c: Buffer): boolean => {
+        chunks.push(Buffer.from(c));
+        appendFileSync(path, '2016-10-06T00:17:13Z stdout F later\n');
+        return true;
+      };
+      await streamCriLog(path, { write: appendWhileReading }, { tailLines: 1 });
+      assert.equal(Buffer.concat(chunks).toString(), 'last\n');
+    }));
+
   test('tailStartOffset scans backwards across chunk boundaries', () =>
     withLog('', async (path) => {
       const lines = Array.from({ length: 5000 }, (_, i) => `2020-01-01T00:00:00Z stdout F line-${i}-${'x'.repeat(40)}`);

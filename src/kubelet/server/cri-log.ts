@@ -165,10 +165,13 @@ export async function streamCriLog(path: string, sink: LogSink, options: StreamC
     let pending = Buffer.alloc(0);
     const buf = Buffer.alloc(CHUNK);
     const pollMs = options.pollMs ?? 100;
+    // Without follow the answer is the file as it was when asked: a line the container writes while
+    // we read would otherwise make tailLines=1 return two lines.
+    const end = options.follow ? Infinity : stat.size;
     let idleSince = Date.now();
     for (;;) {
       if (options.signal?.aborted || formatter.done) return;
-      const n = readSync(fd, buf, 0, CHUNK, offset);
+      const n = offset < end ? readSync(fd, buf, 0, Math.min(CHUNK, end - offset), offset) : 0;
       if (n > 0) {
         offset += n;
         idleSince = Date.now();
