@@ -50,20 +50,27 @@ export async function measureSqliteFloor(dir: string, seconds: number): Promise<
 export async function measureEtcdFloor(endpoint: string, clients: number, seconds: number): Promise<number> {
   const etcd = new Etcd3({ hosts: [endpoint] });
   try {
-    const start = performance.now();
-    const deadline = start + seconds * 1000;
-    let n = 0;
-    const loop = async (c: number): Promise<void> => {
-      for (let i = 0; performance.now() < deadline; i++) {
-        await etcd.put(`/floor/${c}/${i}`).value(payload(i));
-        n++;
-      }
-    };
-    await Promise.all(Array.from({ length: clients }, (_, c) => loop(c)));
-    return n / ((performance.now() - start) / 1000);
+    return await writesPerSecond(clients, seconds, async (c, i) => {
+      await etcd.put(`/floor/${c}/${i}`).value(payload(i));
+    });
   } finally {
     etcd.close();
   }
+}
+
+/** Runs `clients` concurrent loops of `write(client, i)` until `seconds` have passed; returns writes per second. */
+async function writesPerSecond(clients: number, seconds: number, write: (client: number, i: number) => Promise<void>): Promise<number> {
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  let n = 0;
+  const loop = async (c: number): Promise<void> => {
+    for (let i = 0; performance.now() < deadline; i++) {
+      await write(c, i);
+      n++;
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, (_, c) => loop(c)));
+  return n / ((performance.now() - start) / 1000);
 }
 
 /**
@@ -76,18 +83,10 @@ export async function measureEtcdFloor(endpoint: string, clients: number, second
 export async function measureEtcdLeanFloor(endpoint: string, clients: number, seconds: number): Promise<number> {
   const client = new TxnClient(endpoint);
   try {
-    const start = performance.now();
-    const deadline = start + seconds * 1000;
-    let n = 0;
-    const loop = async (c: number): Promise<void> => {
-      for (let i = 0; performance.now() < deadline; i++) {
-        const res = await client.txn(encodeCreate(Buffer.from(`/floor-lean/${c}/${i}`), Buffer.from(payload(i))));
-        if (!res.succeeded) throw new Error('lean etcd floor: key already existed');
-        n++;
-      }
-    };
-    await Promise.all(Array.from({ length: clients }, (_, c) => loop(c)));
-    return n / ((performance.now() - start) / 1000);
+    return await writesPerSecond(clients, seconds, async (c, i) => {
+      const res = await client.txn(encodeCreate(Buffer.from(`/floor-lean/${c}/${i}`), Buffer.from(payload(i))));
+      if (!res.succeeded) throw new Error('lean etcd floor: key already existed');
+    });
   } finally {
     client.close();
   }
