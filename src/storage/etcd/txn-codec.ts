@@ -10,7 +10,6 @@ import { Buffer } from 'node:buffer';
 import { WireReader, WIRE_BYTES, WIRE_VARINT } from '../../api/protobuf/wire-reader.ts';
 import { WireWriter } from '../../grpc/wire-writer.ts';
 
-
 /** Compare.result values. */
 const EQUAL = 0;
 const GREATER = 1;
