@@ -36,7 +36,7 @@ function cached(key: string, build: () => object | undefined): string | undefine
  * `/metrics`, discovery and OpenAPI. `extraGroups` are listed in discovery besides the stored
  * resources' groups (metrics.k8s.io when the server has a kubelet stats source).
  */
-export async function serveNonResource(server: ReadinessSource, req: ApiRequest, res: ApiResponse, url: URL, metrics?: ApiMetrics, extraGroups: readonly ExtraGroup[] = []): Promise<void> {
+export async function serveNonResource(server: ReadinessSource, req: ApiRequest, res: ApiResponse, url: Pick<URL, 'pathname'>, metrics?: ApiMetrics, extraGroups: readonly ExtraGroup[] = []): Promise<void> {
   const path = url.pathname.replace(/\/+$/, '') || '/';
   // Discovery documents differ with the extra groups, so they are memoized per set of groups.
   const variant = extraGroups.map((g) => `+${g.group}/${g.version}`).join('');

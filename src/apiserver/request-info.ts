@@ -93,3 +93,31 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (!verb) return undefined;
   return { isResourceRequest: true, verb, group, version, namespace, resource, name, subresource, rest: tail };
 }
+
+/** The path and query of a request, as `new URL(target, base)` gives them. */
+export interface RequestTarget {
+  pathname: string;
+  searchParams: URLSearchParams;
+}
+
+/**
+ * Targets that `new URL()` returns unchanged: one leading slash, path characters it never
+ * percent-encodes or rewrites (no `%`, `\`, spaces or controls; dot segments are ruled out
+ * separately), and a query without `#`, a second `?`, spaces or controls.
+ */
+const PLAIN_TARGET = /^\/(?!\/)[A-Za-z0-9\-._~/:@!$&'()*+,;=]*(?:\?[\x21\x22\x24-\x3e\x40-\x7e]*)?$/;
+
+/**
+ * Splits a request target (`req.url`) into path and query parameters exactly as
+ * `new URL(target, 'https://skiff')` does, without building a URL for the plain targets that
+ * clients send (parsing a URL cost ~3 us per request); anything else goes through `new URL`.
+ */
+export function requestTarget(target: string): RequestTarget {
+  if (PLAIN_TARGET.test(target)) {
+    const q = target.indexOf('?');
+    const pathname = q < 0 ? target : target.slice(0, q);
+    if (!pathname.includes('/.')) return { pathname, searchParams: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) };
+  }
+  const url = new URL(target, 'https://skiff');
+  return { pathname: url.pathname, searchParams: url.searchParams };
+}

@@ -8,7 +8,7 @@ import type { Pki } from './authn/pki.ts';
 import { Authenticator, type UserInfo } from './authn/authenticate.ts';
 import { reportedVerb, type ApiMetrics } from './metrics.ts';
 import { checkAcceptable, sendError, type ApiRequest, type ApiResponse } from './http.ts';
-import { parseRequestInfo } from './request-info.ts';
+import { parseRequestInfo, requestTarget } from './request-info.ts';
 import { ResourceStore } from './registry/resource-store.ts';
 import { WatchCache } from './watch-cache.ts';
 import { InstrumentedStorage } from './instrumented-storage.ts';
@@ -168,7 +168,7 @@ export class ApiServer implements StoreLookup {
 
   private async handle(req: ApiRequest, res: ApiResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'https://skiff');
+    const url = requestTarget(req.url ?? '/');
     const method = req.method ?? 'GET';
     const info = parseRequestInfo(method, url.pathname, url.searchParams);
     let labels = { verb: method, group: '', version: '', resource: '', subresource: '', scope: '' };

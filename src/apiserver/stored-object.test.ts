@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/object.ts';
-import { decodeStored, encodeStored, metadataText } from './stored-object.ts';
+import { decodeStored, encodeForWrite, encodeStored, forgetWritten, metadataText } from './stored-object.ts';
 
 /** Metadata and data with everything a string scanner can trip over: quotes, escapes, braces, non-ASCII. */
 function tricky(): KubeObject {
@@ -46,4 +46,39 @@ test('metadataText cuts exactly the metadata out of the cached text', () => {
   assert.deepEqual(JSON.parse(metadataText(entry)!), entry.object.metadata);
   const foreign = decodeStored({ key: 'k', value: '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"}}', createRevision: 1, modRevision: 2 });
   assert.equal(metadataText(foreign), undefined);
+});
+
+test('a value encoded for a write decodes to the handed-over object, equal to parsing the value, and frozen', () => {
+  const object = tricky();
+  const value = encodeForWrite(object);
+  assert.equal(value, encodeStored(tricky()));
+  const entry = decodeStored({ key: 'k', value, createRevision: 1, modRevision: 12 });
+  const parsed = decodeStored({ key: 'k', value, createRevision: 1, modRevision: 12 });
+  // The first decode took the written object's parts (no second parse), the second parsed the text.
+  assert.equal(entry.object.data, object.data);
+  assert.notEqual(parsed.object.data, object.data);
+  assert.deepEqual(entry.object, parsed.object);
+  assert.deepEqual(Object.keys(entry.object), Object.keys(parsed.object));
+  assert.deepEqual(Object.keys(entry.object.metadata), Object.keys(parsed.object.metadata));
+  assert.equal(entry.json, parsed.json);
+  assert.ok(Object.isFrozen(entry.object.data) && Object.isFrozen(entry.object.metadata));
+  // The input's own top level and metadata are not modified (the cache took copies of those).
+  assert.equal(object.metadata.resourceVersion, '3');
+});
+
+test('an object that JSON would not rebuild exactly is parsed from its value, and a forgotten value is parsed too', () => {
+  const inexact: unknown[] = [undefined, -0, Number.NaN, new Date(0), [1, undefined], Object.create(null)];
+  for (const [i, odd] of inexact.entries()) {
+    const object = { ...tricky(), data: { odd } } as unknown as ReturnType<typeof tricky>;
+    const value = encodeForWrite(object);
+    const entry = decodeStored({ key: 'k', value, createRevision: 1, modRevision: 2 });
+    assert.notEqual(entry.object.data, object.data, `case ${i}`);
+    assert.deepEqual(entry.object, JSON.parse(entry.json), `case ${i}`);
+  }
+  const object = tricky();
+  const value = encodeForWrite(object);
+  forgetWritten(value);
+  const entry = decodeStored({ key: 'k', value, createRevision: 1, modRevision: 2 });
+  assert.notEqual(entry.object.data, object.data);
+  assert.ok(!Object.isFrozen(object.data));
 });

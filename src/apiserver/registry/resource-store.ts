@@ -7,7 +7,7 @@ import { cloneJson, jsonEqual, nowTimestamp, type KubeObject } from '../../api/o
 import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from '../../api/registry.ts';
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, type Storage } from '../../storage/interface.ts';
 import type { WatchCache } from '../watch-cache.ts';
-import { encodeStored, type CachedObject } from '../stored-object.ts';
+import { encodeForWrite, encodeStored, forgetWritten, type CachedObject } from '../stored-object.ts';
 import { specChanged, strategyFor, type Strategy } from './strategy.ts';
 import { generateNameSuffix } from './generate-name.ts';
 
@@ -136,10 +136,13 @@ export class ResourceStore {
     this.check(validateCreate(this.info, object), meta.name);
     const tracked = options.appliedFields ? object : trackUpdate(undefined, object, this.fieldsContext(options));
     if (options.dryRun) return this.result(tracked, 0, true);
+    // `tracked` is this write's own (its parts are the handed-over `object` or frozen cache parts): the cache may take it.
+    const value = encodeForWrite(tracked);
     try {
-      const revision = await this.storage.create(this.key(namespace, meta.name), encodeStored(tracked));
+      const revision = await this.storage.create(this.key(namespace, meta.name), value);
       return await this.fromCache(namespace, meta.name, revision, { created: true });
     } catch (err) {
+      forgetWritten(value);
       this.strategy.release?.(tracked);
       if (err instanceof KeyExistsError) throw alreadyExists(this.info.resource, this.info.group, meta.name);
       throw err;
@@ -285,7 +288,15 @@ export class ResourceStore {
       const { revision } = await this.storage.delete(key, current.revision);
       return Object.assign(this.deletedResult(tracked, revision), { created: false });
     }
-    const revision = await this.storage.update(key, encodeStored(tracked), current.revision);
+    // `tracked` is this write's own (proposals are handed over or copied; the rest is frozen cache parts): the cache may take it.
+    const value = encodeForWrite(tracked);
+    let revision: number;
+    try {
+      revision = await this.storage.update(key, value, current.revision);
+    } catch (err) {
+      forgetWritten(value);
+      throw err;
+    }
     return this.fromCache(namespace, name, revision, { created: false });
   }
 
