@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { KubeObject } from '../api/object.ts';
 import { decodeStored, encodeStored, metadataText } from './stored-object.ts';
 
@@ -46,4 +48,21 @@ test('metadataText cuts exactly the metadata out of the cached text', () => {
   assert.deepEqual(JSON.parse(metadataText(entry)!), entry.object.metadata);
   const foreign = decodeStored({ key: 'k', value: '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"}}', createRevision: 1, modRevision: 2 });
   assert.equal(metadataText(foreign), undefined);
+});
+
+test('a cache entry holds its parsed object only weakly and parses it again, frozen, once collected', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const entry = decodeStored({ key: 'k', value: encodeStored(tricky()), createRevision: 1, modRevision: 6 });
+  const expected = { ...tricky(), metadata: { ...tricky().metadata, resourceVersion: '6' } };
+  // Only a weak reference outside the entry: if the entry held the object, it would survive the collection.
+  const weak = ((): WeakRef<object> => new WeakRef(entry.object))();
+  // WeakRef targets live at least until the current job ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  assert.equal(weak.deref(), undefined, 'the entry kept its parsed object alive');
+  const again = entry.object;
+  assert.deepEqual(again, expected);
+  assert.ok(Object.isFrozen(again.metadata.labels));
+  assert.equal(entry.object, again, 'one parse while the object is in use');
 });

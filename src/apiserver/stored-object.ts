@@ -27,18 +27,36 @@ export interface CachedObject {
 
 /**
  * The watch cache's entry: the text is kept only as `bytes` (outside the V8 heap, which the garbage
- * collector does not trace), and `json` decodes it on each call. Every response and watch event
- * is written from `bytes`; `json` is for the rarer callers that need a string (a watch event line
- * once per event, Table rows, collection deletes). Holding both cost ~3 KiB of heap per object,
- * ~450 MB with 150,000 pods.
+ * collector does not trace), `json` decodes it on each call, and `object` is parsed on demand and
+ * held only weakly. Every response and watch event is written from `bytes`; `json` is for the
+ * rarer callers that need a string (a watch event line once per event, Table rows, collection
+ * deletes). Holding the parsed objects of every cached pod (and of every event in the 75-s watch
+ * window) kept ~1 GB of small objects alive at 45,000 pods; each major GC marked them all on the
+ * main thread (session 5, docs/benchmarks.md). Kubernetes' cacher holds decoded objects because
+ * Go's collector is concurrent; V8's old-generation marking pauses the one thread that serves requests.
  */
 class CachedEntry implements CachedObject {
+  /** The parsed object while anyone still holds it (the write that produced it, a watcher's predicate). */
+  private decoded: WeakRef<KubeObject> | undefined;
+
   constructor(
     readonly key: string,
-    readonly object: KubeObject,
     readonly bytes: Buffer,
     readonly revision: number,
-  ) {}
+    parsed?: KubeObject,
+  ) {
+    if (parsed) this.decoded = new WeakRef(parsed);
+  }
+
+  /** The object, frozen (writers copy); parsed again from `bytes` once the collector dropped the last one. */
+  get object(): KubeObject {
+    let object = this.decoded?.deref();
+    if (!object) {
+      object = JSON.parse(this.bytes.toString('utf8')) as KubeObject;
+      this.decoded = new WeakRef(object);
+    }
+    return deepFreeze(object);
+  }
 
   get json(): string {
     return this.bytes.toString('utf8');
@@ -87,7 +105,7 @@ export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObj
   const spliced = object.metadata.resourceVersion === undefined ? withResourceVersion(kv.value, object, revision) : undefined;
   object.metadata.resourceVersion = String(revision);
   const json = spliced ?? JSON.stringify(object);
-  return new CachedEntry(kv.key, deepFreeze(object), Buffer.from(json), revision);
+  return new CachedEntry(kv.key, Buffer.from(json), revision, object);
 }
 
 /**
