@@ -28,16 +28,17 @@ export interface CachedObject {
 /**
  * The watch cache's entry: the text is kept only as `bytes` (outside the V8 heap, which the garbage
  * collector does not trace), `json` decodes it on each call, and `object` is parsed on demand and
- * held only weakly. Every response and watch event is written from `bytes`; `json` is for the
- * rarer callers that need a string (a watch event line once per event, Table rows, collection
- * deletes). Holding the parsed objects of every cached pod (and of every event in the 75-s watch
- * window) kept ~1 GB of small objects alive at 45,000 pods; each major GC marked them all on the
- * main thread (session 5, docs/benchmarks.md). Kubernetes' cacher holds decoded objects because
- * Go's collector is concurrent; V8's old-generation marking pauses the one thread that serves requests.
+ * kept only until the end of the current turn of the event loop. Every response and watch event is
+ * written from `bytes`; `json` is for the rarer callers that need a string (a watch event line once
+ * per event, Table rows, collection deletes). Holding the parsed objects of every cached pod (and
+ * of every event in the 75-s watch window) kept ~1 GB of small objects alive at 45,000 pods, and
+ * every major GC marked them all on the server's one thread (docs/benchmarks.md, session 5).
+ * Not a WeakRef: V8's scavenger keeps WeakRef targets alive, so every parsed object was copied
+ * and promoted to the old generation before it could die.
  */
 class CachedEntry implements CachedObject {
-  /** The parsed object while anyone still holds it (the write that produced it, a watcher's predicate). */
-  private decoded: WeakRef<KubeObject> | undefined;
+  /** The parsed object while this turn of the event loop lasts (the write that produced it, watchers' predicates). */
+  decoded: KubeObject | undefined;
 
   constructor(
     readonly key: string,
@@ -45,22 +46,32 @@ class CachedEntry implements CachedObject {
     readonly revision: number,
     parsed?: KubeObject,
   ) {
-    if (parsed) this.decoded = new WeakRef(parsed);
+    if (parsed) keepForThisTurn(this, parsed);
   }
 
-  /** The object, frozen (writers copy); parsed again from `bytes` once the collector dropped the last one. */
+  /** The object, frozen (writers copy); parsed again from `bytes` in a later turn. */
   get object(): KubeObject {
-    let object = this.decoded?.deref();
-    if (!object) {
-      object = JSON.parse(this.bytes.toString('utf8')) as KubeObject;
-      this.decoded = new WeakRef(object);
-    }
+    const object = this.decoded ?? keepForThisTurn(this, JSON.parse(this.bytes.toString('utf8')) as KubeObject);
     return deepFreeze(object);
   }
 
   get json(): string {
     return this.bytes.toString('utf8');
   }
+}
+
+/** Entries holding a parsed object, dropped together at the end of the turn. */
+let holding: CachedEntry[] = [];
+
+function dropParsed(): void {
+  for (const entry of holding) entry.decoded = undefined;
+  holding = [];
+}
+
+function keepForThisTurn(entry: CachedEntry, object: KubeObject): KubeObject {
+  entry.decoded = object;
+  if (holding.push(entry) === 1) setImmediate(dropParsed).unref();
+  return object;
 }
 
 /** The stored value of `object`: canonical key order, no resourceVersion. Does not modify `object`. */
