@@ -4,7 +4,7 @@ import { apiVersionOf } from '../../api/registry.ts';
 import { intParam, wantsTable } from '../http.ts';
 import type { CacheEvent, CacheEventType } from '../watch-cache.ts';
 import type { HandlerContext } from './context.ts';
-import { predicateFor } from './filter.ts';
+import { MATCH_ALL, predicateFor } from './filter.ts';
 import { scopePrefix } from './list.ts';
 import { tableOf } from './respond.ts';
 
@@ -88,6 +88,8 @@ export async function handleWatch(ctx: HandlerContext): Promise<void> {
   };
   const deliver = (event: CacheEvent): void => {
     if (!event.current.key.startsWith(prefix)) return;
+    // Without selectors every event goes out as it is, and no object is parsed to decide it.
+    if (predicate === MATCH_ALL) return send(event, event.type);
     const now = predicate(event.current.object);
     const before = event.previous ? predicate(event.previous.object) : false;
     if (event.type === 'DELETED') {
@@ -113,14 +115,14 @@ export async function handleWatch(ctx: HandlerContext): Promise<void> {
     lastRevision = ctx.cache.currentRevision();
     if (asTable) {
       for (const entry of cache.sorted(prefix)) {
-        if (predicate(entry.object)) send({ type: 'ADDED', current: entry, revision: entry.revision }, 'ADDED');
+        if (predicate === MATCH_ALL || predicate(entry.object)) send({ type: 'ADDED', current: entry, revision: entry.revision }, 'ADDED');
       }
     } else {
       // Straight from the cached bytes, in chunks: no decode and re-encode of every object (400 MB at 160,000 pods).
       let chunk: Buffer[] = [];
       let size = 0;
       for (const entry of cache.sorted(prefix)) {
-        if (!predicate(entry.object)) continue;
+        if (predicate !== MATCH_ALL && !predicate(entry.object)) continue;
         chunk.push(ADDED_HEAD, entry.bytes, EVENT_TAIL);
         size += ADDED_HEAD.length + entry.bytes.length + EVENT_TAIL.length;
         if (size >= INITIAL_CHUNK_BYTES) {
