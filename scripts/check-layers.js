@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // Enforces the layering of ARCHITECTURE.md: each folder under src/ may import only from the layers
-// below it; only src/cli wires across layers. Exits non-zero listing every violating import.
+// below it; only src/cli wires across layers (src/grpc sits between api and its users, storage and
+// kubelet). Exits non-zero listing every violating import.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 
 const ALLOWED = {
   api: ['api'],
-  storage: ['api', 'storage'],
+  // The shared gRPC client and protobuf writer: below storage (etcd writes) and kubelet (CRI, probes).
+  grpc: ['api', 'grpc'],
+  storage: ['api', 'grpc', 'storage'],
   apiserver: ['api', 'storage', 'apiserver'],
   client: ['api', 'client'],
   machinery: ['api', 'client', 'machinery'],
   controllers: ['api', 'client', 'machinery', 'controllers'],
   scheduler: ['api', 'client', 'machinery', 'scheduler'],
-  kubelet: ['api', 'client', 'machinery', 'kubelet'],
+  kubelet: ['api', 'grpc', 'client', 'machinery', 'kubelet'],
   proxy: ['api', 'client', 'machinery', 'proxy'],
   dns: ['api', 'client', 'machinery', 'dns'],
   ingress: ['api', 'client', 'machinery', 'ingress'],

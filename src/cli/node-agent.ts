@@ -261,11 +261,18 @@ async function runKubelet(opts: NodeAgentOptions, agentDir: string, socket: stri
       if (r.containers.length + r.sandboxes.length + r.images.length) opts.log('garbage collected', { containers: r.containers.length, sandboxes: r.sandboxes.length, images: r.images.length });
     }, (err) => opts.log('garbage collection failed', { err: (err as Error).message }));
   }, GC_INTERVAL_MS);
+  // One pod after another, and no new round while one runs: refreshing every pod at once was a
+  // burst of token, file and tmpfs work every period that pod starts had to queue behind.
+  let refreshing = false;
   const volumeTimer = setInterval(() => {
-    for (const pod of kubelet.pods()) {
-      if (pod.metadata.deletionTimestamp || ['Succeeded', 'Failed'].includes((pod.status as { phase?: string } | undefined)?.phase ?? '')) continue;
-      volumes.setUpPod(pod).catch((err) => opts.log('volume refresh failed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: (err as Error).message }));
-    }
+    if (refreshing) return;
+    refreshing = true;
+    void (async () => {
+      for (const pod of kubelet.pods()) {
+        if (pod.metadata.deletionTimestamp || ['Succeeded', 'Failed'].includes((pod.status as { phase?: string } | undefined)?.phase ?? '')) continue;
+        await volumes.setUpPod(pod).catch((err) => opts.log('volume refresh failed', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: (err as Error).message }));
+      }
+    })().finally(() => { refreshing = false; });
   }, VOLUME_REFRESH_MS);
 
   return {

@@ -67,17 +67,24 @@ export class CriPodRuntime implements PodRuntime {
   private readonly exited = new Map<string, RuntimeContainerStatus>();
   private readonly started = new Map<string, RuntimeContainerStatus>();
   private networkReadyAt = -Infinity;
+  /** Pod UIDs with a sandbox when this runtime first started one (see mayHaveSandbox). */
+  private uidsAtStart?: Promise<Set<string>>;
+  /** Pods whose sandbox this runtime has started or tried to start, until it removes it. */
+  private readonly tried = new Set<string>();
 
   constructor(private readonly opts: CriPodRuntimeOptions) {}
 
   async setUpVolumes(pod: KubeletPod): Promise<void> {
+    const t0 = Date.now();
     await this.opts.resources?.setUpVolumes?.(pod);
+    if (process.env.SKIFF_KUBELET_TRACE) process.stderr.write(`TRACE ${t0} ${Date.now()} volumes ${pod.metadata.name}\n`);
   }
 
   async runSandbox(pod: KubeletPod): Promise<SandboxInfo> {
     const config = this.sandboxConfig(pod);
     const uid = pod.metadata.uid ?? '';
-    const all = await this.opts.cri.listPodSandbox({ [LABEL_POD_UID]: uid });
+    const all = (await this.mayHaveSandbox(uid)) ? await this.opts.cri.listPodSandbox({ [LABEL_POD_UID]: uid }) : [];
+    this.tried.add(uid);
     let id = all.filter((s) => s.state === 'SANDBOX_READY').sort((a, b) => b.createdAt - a.createdAt)[0]?.id;
     if (!id) {
       if (!hostNetwork(pod)) await this.requireNetwork();
@@ -90,6 +97,22 @@ export class CriPodRuntime implements PodRuntime {
     const ip = hostNetwork(pod) ? this.opts.nodeIP : (await this.opts.cri.podSandboxStatus(id)).network?.ip ?? '';
     this.sandboxes.set(id, { config, ip });
     return { sandboxId: id, ip };
+  }
+
+  /**
+   * Whether the runtime may already hold a sandbox of this pod: one left by an earlier agent (seen
+   * in the node's sandboxes when this runtime first started one) or by an earlier try of this one.
+   * A pod new to both has none, so its first start skips the lookup (one CRI call per pod start).
+   */
+  private async mayHaveSandbox(uid: string): Promise<boolean> {
+    if (this.tried.has(uid)) return true;
+    this.uidsAtStart ??= this.opts.cri.listPodSandbox().then((all) => new Set(all.map((s) => s.labels[LABEL_POD_UID] ?? '')));
+    try {
+      return (await this.uidsAtStart).has(uid);
+    } catch (err) {
+      this.uidsAtStart = undefined;
+      throw err;
+    }
   }
 
   /**
@@ -112,6 +135,8 @@ export class CriPodRuntime implements PodRuntime {
 
   async removeSandbox(sandboxId: string): Promise<void> {
     await this.opts.cri.removePodSandbox(sandboxId).finally(() => this.changed());
+    const uid = this.sandboxes.get(sandboxId)?.config.labels?.[LABEL_POD_UID];
+    if (uid !== undefined) this.tried.delete(uid);
     this.sandboxes.delete(sandboxId);
   }
 

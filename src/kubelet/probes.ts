@@ -2,7 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Clock, PodRuntime, ContainerSpec, ProbeSpec } from './runtime-interface.ts';
-import { GrpcUnaryClient } from './cri/grpc-client.ts';
+import { WireReader, WIRE_VARINT } from '../api/protobuf/wire-reader.ts';
+import { GrpcUnaryClient } from '../grpc/unary-client.ts';
+import { WireWriter } from '../grpc/wire-writer.ts';
 
 /** Where a probe is aimed: the container (for exec) and the pod IP (for network probes). */
 export interface ProbeTarget {
@@ -93,25 +95,21 @@ async function grpcProbe(host: string, port: number, service: string, timeoutSec
 
 /** HealthCheckRequest { string service = 1; } in protobuf wire format. */
 function encodeHealthRequest(service: string): Buffer {
-  const bytes = Buffer.from(service, 'utf8');
-  if (bytes.length === 0) return Buffer.alloc(0);
-  return Buffer.concat([Buffer.from([0x0a]), varint(bytes.length), bytes]);
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
+  const w = new WireWriter();
+  if (service) w.bytesField(1, Buffer.from(service, 'utf8'));
+  return w.finish();
 }
 
 /** HealthCheckResponse { ServingStatus status = 1; }: returns the status enum (0 if absent). */
 function decodeHealthStatus(buf: Buffer): number {
-  if (buf.length >= 2 && buf[0] === 0x08) return buf[1] & 0x7f;
-  return 0;
+  const r = new WireReader(buf);
+  let status = 0;
+  while (r.more()) {
+    const tag = r.uint32();
+    if (tag === (1 << 3 | WIRE_VARINT)) status = r.int32();
+    else r.skip(tag & 7, tag >>> 3);
+  }
+  return status;
 }
 
 /** The three kubelet probe kinds. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ContainerRuntime } from './interface.ts';
-import { GRPC_CODE_NAMES, GrpcCallError, GrpcUnaryClient } from './grpc-client.ts';
+import { GRPC_CODE_NAMES, GrpcCallError, GrpcUnaryClient } from '../../grpc/unary-client.ts';
 import { ProtoCodec } from './proto-codec.ts';
 import { parseProto, type ProtoSchema } from './proto-schema.ts';
 import type {

@@ -5,80 +5,13 @@
  * 64-bit integers as numbers, enums as their names, bytes as Buffers, and on decoding every
  * absent field present with its zero value (absent messages are null, as Go's nil pointers).
  * A static codec instead of a generated/reflective protobuf library: the agent loads no
- * protobufjs, which keeps its memory small (issue 4's agent memory target).
+ * protobufjs, which keeps its memory small (issue 4's agent memory target). The wire primitives
+ * are the shared ones (src/grpc/wire-writer.ts, src/api/protobuf/wire-reader.ts).
  */
 import { Buffer } from 'node:buffer';
 import { WireReader, WIRE_BYTES, WIRE_VARINT } from '../../api/protobuf/wire-reader.ts';
+import { WireWriter } from '../../grpc/wire-writer.ts';
 import type { ProtoFieldDef, ProtoSchema } from './proto-schema.ts';
-
-const TWO_32 = 4294967296;
-
-/** An append-only byte buffer for one encoded message. */
-class Writer {
-  private buf = Buffer.allocUnsafe(256);
-  len = 0;
-
-  private room(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
-  }
-
-  /** A varint of a non-negative integer below 2^53, or a negative one as ten two's-complement bytes. */
-  varint(value: number): void {
-    this.room(10);
-    if (value < 0) {
-      // Negative int32/int64 go on the wire as 64-bit two's complement (ten bytes).
-      let lo = value % TWO_32 >>> 0;
-      let hi = Math.floor(value / TWO_32) >>> 0;
-      for (let i = 0; i < 9; i++) {
-        this.buf[this.len++] = (lo & 0x7f) | 0x80;
-        lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-        hi >>>= 7;
-      }
-      this.buf[this.len++] = lo & 0x01;
-      return;
-    }
-    let v = value;
-    while (v >= 0x80) {
-      this.buf[this.len++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.buf[this.len++] = v;
-  }
-
-  tag(number: number, wire: number): void {
-    this.varint(number * 8 + wire);
-  }
-
-  bytes(data: Uint8Array): void {
-    this.varint(data.length);
-    this.room(data.length);
-    this.buf.set(data, this.len);
-    this.len += data.length;
-  }
-
-  /** Reserves room for a length prefix, returning where the body starts (see `endDelimited`). */
-  beginDelimited(): number {
-    return this.len;
-  }
-
-  /** Moves the body written since `start` right by its length prefix and writes the prefix. */
-  endDelimited(start: number): void {
-    const size = this.len - start;
-    const prefix = new Writer();
-    prefix.varint(size);
-    this.room(prefix.len);
-    this.buf.copy(this.buf, start + prefix.len, start, this.len);
-    this.buf.set(prefix.buf.subarray(0, prefix.len), start);
-    this.len += prefix.len;
-  }
-
-  finish(): Buffer {
-    return this.buf.subarray(0, this.len);
-  }
-}
 
 /** A CRI message codec over one parsed schema. */
 export class ProtoCodec {
@@ -86,7 +19,7 @@ export class ProtoCodec {
 
   /** Encodes `value` (lowerCamelCase keys; unknown keys ignored) as message `type`. */
   encode(type: string, value: object): Buffer {
-    const w = new Writer();
+    const w = new WireWriter();
     this.writeMessage(w, type, value as Record<string, unknown>);
     return w.finish();
   }
@@ -102,19 +35,19 @@ export class ProtoCodec {
     return fields;
   }
 
-  private writeMessage(w: Writer, type: string, value: Record<string, unknown>): void {
+  private writeMessage(w: WireWriter, type: string, value: Record<string, unknown>): void {
     for (const f of this.fields(type)) {
       const v = value[f.jsName];
       if (v === undefined || v === null) continue;
       if (f.kind === 'map') {
         for (const [key, val] of Object.entries(v as Record<string, unknown>)) {
           w.tag(f.number, WIRE_BYTES);
-          const start = w.beginDelimited();
+          const start = w.begin();
           w.tag(1, WIRE_BYTES);
           w.bytes(Buffer.from(key, 'utf8'));
           w.tag(2, WIRE_BYTES);
           w.bytes(Buffer.from(String(val), 'utf8'));
-          w.endDelimited(start);
+          w.end(start);
         }
       } else if (f.repeated) {
         const list = v as unknown[];
@@ -124,9 +57,9 @@ export class ProtoCodec {
         } else {
           // proto3 packs repeated numeric fields.
           w.tag(f.number, WIRE_BYTES);
-          const start = w.beginDelimited();
+          const start = w.begin();
           for (const item of list) w.varint(this.number(f, item));
-          w.endDelimited(start);
+          w.end(start);
         }
       } else {
         this.writeOne(w, f, v, false);
@@ -135,12 +68,12 @@ export class ProtoCodec {
   }
 
   /** One value; zero scalars of singular fields are left out, as proto3 encoders do. */
-  private writeOne(w: Writer, f: ProtoFieldDef, v: unknown, always: boolean): void {
+  private writeOne(w: WireWriter, f: ProtoFieldDef, v: unknown, always: boolean): void {
     if (f.kind === 'message') {
       w.tag(f.number, WIRE_BYTES);
-      const start = w.beginDelimited();
+      const start = w.begin();
       this.writeMessage(w, f.type, v as Record<string, unknown>);
-      w.endDelimited(start);
+      w.end(start);
       return;
     }
     if (f.type === 'string' || f.type === 'bytes') {

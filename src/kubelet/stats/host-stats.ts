@@ -86,6 +86,28 @@ export async function readNodeCpuNanos(paths: HostPaths = HOST_PATHS): Promise<n
   return stat === undefined ? undefined : parseProcStatCpu(stat);
 }
 
+/**
+ * Cumulative CPU time in nanoseconds of every container of a containerd namespace, read from the
+ * cpuacct cgroups containerd creates for them (`<cpuacct>/<namespace>/<id>`: runc with cgroupfs and
+ * no cgroup parent), keyed by container or sandbox id, the counter containerd's own stats report.
+ * Undefined when that cgroup directory does not exist (another layout: ask the runtime instead).
+ */
+export async function readContainerCpuNanos(paths: HostPaths = HOST_PATHS, namespace = 'k8s.io'): Promise<Map<string, number> | undefined> {
+  const dir = join(paths.cgroupRoot, 'cpuacct', namespace);
+  let ids: string[];
+  try {
+    ids = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return undefined;
+  }
+  const out = new Map<string, number>();
+  await Promise.all(ids.map(async (id) => {
+    const text = await readText(join(dir, id, 'cpuacct.usage'));
+    if (text !== undefined && /^\d+\s*$/.test(text)) out.set(id, Number(text));
+  }));
+  return out;
+}
+
 /** The node's memory as the kubelet reports it (bytes). */
 export interface NodeMemory {
   capacityBytes: number;

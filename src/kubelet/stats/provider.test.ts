@@ -107,3 +107,31 @@ test('only_cpu_and_memory leaves out filesystems and networks; a failing runtime
   const broken = new StatsProvider({ nodeName: 'n', runtime: { ...fakeRuntime(clock), listContainers: () => Promise.reject(new Error('unavailable')) }, rootDir: dir, paths });
   await assert.rejects(broken.summary(), /unavailable/);
 });
+
+test('the background CPU sample reads the containers cgroups, not the runtime, when containerd keeps them under cpuacct/k8s.io', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-stats-cg-'));
+  try {
+    const cgPaths = { procRoot: paths.procRoot, cgroupRoot: root };
+    mkdirSync(join(root, 'cpuacct', 'k8s.io', 'c-app'), { recursive: true });
+    writeFileSync(join(root, 'cpuacct', 'k8s.io', 'c-app', 'cpuacct.usage'), String(10 * S));
+    const clock = { t: 1_700_001_000 * S, cpu: { 'c-app': 12 * S } };
+    let runtimeStats = 0;
+    const runtime = fakeRuntime(clock);
+    const counting: StatsRuntime = { ...runtime, listContainerStats: () => { runtimeStats++; return runtime.listContainerStats(); } };
+    const provider = new StatsProvider({ nodeName: 'n', runtime: counting, rootDir: dir, paths: cgPaths, now: () => clock.t / 1e6 });
+    await provider.sampleCpu();
+    assert.equal(runtimeStats, 0, 'the sample did not ask containerd');
+    clock.t += 4 * S;
+    const summary = await provider.summary({ onlyCpuAndMemory: true });
+    assert.equal(runtimeStats, 1);
+    // 2 s of CPU in the 4 s between the cgroup sample and the scrape: half a core.
+    assert.equal(summary.pods[1].containers[0].cpu?.usageNanoCores, 500_000_000);
+
+    // Without that cgroup directory the sample asks the runtime, as before.
+    const other = new StatsProvider({ nodeName: 'n', runtime: counting, rootDir: dir, paths, now: () => clock.t / 1e6 });
+    await other.sampleCpu();
+    assert.equal(runtimeStats, 2);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,7 @@ import type { Container, ContainerStats as CriContainerStats, ContainerStatus, F
 import type { ContainerStats, FsStats, InterfaceStats, NetworkStats, NodeStats, PodStats, Summary, VolumeStats } from '../../api/stats/summary.ts';
 import { CpuRateTracker } from './cpu-rate.ts';
 import {
-  HOST_PATHS, directoryUsage, filesystemStats, readBootTime, readInterfaces, readNodeCpuNanos, readNodeMemory, readProcessLimits,
+  HOST_PATHS, directoryUsage, readContainerCpuNanos, filesystemStats, readBootTime, readInterfaces, readNodeCpuNanos, readNodeMemory, readProcessLimits,
   readProcessUsage, type HostPaths,
 } from './host-stats.ts';
 import { containerEntry, selectPods, sumPodCpuMemory, type PodEntry } from './pod-stats.ts';
@@ -88,6 +88,14 @@ export class StatsProvider {
       const nowNs = this.now() * 1e6;
       const node = await readNodeCpuNanos(this.paths);
       if (node !== undefined) this.rates.observe('node', nowNs, node);
+      // The counters straight from the cgroups, as cAdvisor's housekeeping reads them: asking
+      // containerd costs it a call to every container's shim (~0.6 s of its time with 100 pods, every
+      // 10 s, competing with pod starts). The runtime is asked only when the cgroups are elsewhere.
+      const fromCgroups = await readContainerCpuNanos(this.paths);
+      if (fromCgroups) {
+        for (const [id, usage] of fromCgroups) this.rates.observe(id, nowNs, usage);
+        return;
+      }
       for (const s of await this.options.runtime.listContainerStats()) {
         const usage = s.cpu?.usageCoreNanoSeconds?.value;
         if (s.attributes && usage !== undefined) this.rates.observe(s.attributes.id, s.cpu!.timestamp || nowNs, usage);

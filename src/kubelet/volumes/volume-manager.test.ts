@@ -379,3 +379,22 @@ test(
     assert.throws(() => f.manager.mountsFor(p, { name: 'app', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }), /cannot find volume "nope" to mount into container "app"/);
   }),
 );
+
+test(
+  'setups of one pod never overlap: a refresh during the first setup of a projected volume does not fail either',
+  withManager(async (f) => {
+    f.objects.push(obj('ConfigMap', 'kube-root-ca.crt', { data: { 'ca.crt': 'CA' } }));
+    const p = pod([{ name: 'kube-api-access', projected: { sources: [
+      { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+    ] } }]);
+    // Ten at once, as the refresh timer and pod syncs could ask; before, they raced on the same
+    // ..data_tmp and top-level symlinks and most failed with EEXIST.
+    await Promise.all(Array.from({ length: 10 }, () => f.manager.setUpPod(p)));
+    const dir = vol(f, 'projected', 'kube-api-access');
+    assert.equal(readFileSync(join(dir, 'namespace'), 'utf8'), 'shop');
+    assert.equal(readFileSync(join(dir, 'ca.crt'), 'utf8'), 'CA');
+    assert.match(readFileSync(join(dir, 'token'), 'utf8'), /^token-1-web$/);
+  }),
+);

@@ -78,6 +78,8 @@ export class VolumeManager {
   private readonly locations = new Map<string, Map<string, VolumeLocation>>();
   private readonly tokens: TokenManager;
   private readonly now: () => number;
+  /** The setup in progress (or last queued) per pod UID. */
+  private readonly settingUp = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: VolumeManagerOptions) {
     this.now = opts.now ?? Date.now;
@@ -97,6 +99,20 @@ export class VolumeManager {
   async setUpPod(pod: KubeletPod): Promise<void> {
     const uid = pod.metadata.uid ?? '';
     if (!uid) throw new Error('pod has no uid');
+    // One setup of a pod at a time (kubelet's pending-operations guard): the periodic refresh and
+    // the pod's first sync used to write the same projected volume at once, and the loser's
+    // EEXIST failed that sync, delaying the pod's start by a resync period.
+    const before = this.settingUp.get(uid);
+    const mine = (before ?? Promise.resolve()).catch(() => undefined).then(() => this.setUpPodNow(uid, pod));
+    this.settingUp.set(uid, mine);
+    try {
+      await mine;
+    } finally {
+      if (this.settingUp.get(uid) === mine) this.settingUp.delete(uid);
+    }
+  }
+
+  private async setUpPodNow(uid: string, pod: KubeletPod): Promise<void> {
     const podDir = this.podDir(uid);
     mkdirSync(join(podDir, 'volumes'), { recursive: true, mode: 0o750 });
     const located = this.locations.get(uid) ?? new Map<string, VolumeLocation>();
