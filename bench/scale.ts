@@ -21,6 +21,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import type { KubeObject } from '../src/api/object.ts';
 import { findResource } from '../src/api/registry.ts';
@@ -57,6 +58,8 @@ export interface ScaleResult {
   agentRssMiB: number;
   /** The probe's mutating calls during step 3. */
   probe: { calls: number; failures: number; p50Ms: number; p99Ms: number; maxMs: number };
+  /** The bench process's own event-loop delay during step 3 (it delays the probe's answers too). */
+  benchLoopDelayMs: { p99: number; max: number };
   /** Server-side mutating requests during step 3: count and p99 upper bound (seconds) overall and per verb/resource. */
   serverMutating: { count: number; p99UpperSeconds: number; worst: { key: string; count: number; p99UpperSeconds: number }[] };
   serverCpuSeconds: number;
@@ -264,7 +267,7 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
   const result: ScaleResult = {
     nodes, pods, replicas, nodesReadySeconds: NaN, fillSeconds: NaN, podsRunningAfterFill: 0, scaleUpSeconds: NaN, readyReached: 0, scaleDownSeconds: NaN,
     serverRssMiB: { idle: mib(server.rssKiB()), filled: NaN, peak: 0 }, agentRssMiB: NaN,
-    probe: { calls: 0, failures: 0, p50Ms: NaN, p99Ms: NaN, maxMs: NaN }, serverMutating: { count: 0, p99UpperSeconds: NaN, worst: [] },
+    probe: { calls: 0, failures: 0, p50Ms: NaN, p99Ms: NaN, maxMs: NaN }, benchLoopDelayMs: { p99: NaN, max: NaN }, serverMutating: { count: 0, p99UpperSeconds: NaN, worst: [] },
     serverCpuSeconds: NaN, wallSeconds: NaN, completed: false, notes,
   };
   const rssTimer = setInterval(() => (result.serverRssMiB.peak = Math.max(result.serverRssMiB.peak, mib(server.rssKiB()))), 2000);
@@ -321,6 +324,9 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
     const before = await mutatingHistograms(client);
     const serverCpu = cpuSeconds(server.pid);
     const probe = new MutatingProbe();
+    // The bench's own event-loop delay during the step: probe latency includes it.
+    const lag = monitorEventLoopDelay({ resolution: 20 });
+    lag.enable();
     probe.start(client, 5);
     try {
       const labels = { app: 'scale-test' };
@@ -347,7 +353,12 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
       process.stderr.write(`scale: scale-up ${up ? `done in ${result.scaleUpSeconds.toFixed(0)} s` : 'incomplete'}\n`);
       const t4 = performance.now();
       await retrying(() => client.patch(DEPLOYMENTS, TEST_NS, 'scale-test', { spec: { replicas: 0 } }, { type: 'merge' }));
-      const remaining = async (): Promise<number> => (await client.list(PODS, { namespace: TEST_NS, resourceVersion: '0' })).items.length;
+      // One item and remainingItemCount: listing (and parsing, in this process, next to the probe) all
+      // 10,000 pods every 2 s stalled the bench's own event loop and showed up as probe latency.
+      const remaining = async (): Promise<number> => {
+        const page = await client.list(PODS, { namespace: TEST_NS, limit: 1 });
+        return page.items.length + ((page.metadata as { remainingItemCount?: number }).remainingItemCount ?? 0);
+      };
       const down = await waitUntil(async () => (await remaining()) === 0, deadline, 2000);
       if (down) result.scaleDownSeconds = (performance.now() - t4) / 1000;
       else notes.push(`scale-down: ${await remaining()} pods left before the deadline`);
@@ -355,6 +366,8 @@ export async function benchScale(nodes: number, pods: number, replicas: number, 
       result.completed = up && down && result.podsRunningAfterFill >= pods;
     } finally {
       await probe.stop();
+      lag.disable();
+      result.benchLoopDelayMs = { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 };
       const lat = probe.latenciesMs;
       result.probe = { calls: lat.length, failures: probe.failures, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat.length ? lat.reduce((a, b) => Math.max(a, b)) : NaN };
       for (const [why, n] of probe.reasons) notes.push(`probe failure x${n}: ${why}`);
@@ -389,6 +402,7 @@ export function scaleRows(r: ScaleResult): string[] {
     `| server VmRSS idle / filled / peak | ${r.serverRssMiB.idle} / ${r.serverRssMiB.filled} / ${r.serverRssMiB.peak} MiB |`,
     `| agent (simulated nodes) VmRSS | ${r.agentRssMiB} MiB |`,
     `| probe mutating calls during scaling | ${r.probe.calls} (${r.probe.failures} failed), p50 ${r.probe.p50Ms.toFixed(0)} ms, p99 ${r.probe.p99Ms.toFixed(0)} ms, max ${r.probe.maxMs.toFixed(0)} ms |`,
+    `| bench's own event-loop delay during scaling | p99 ${r.benchLoopDelayMs.p99.toFixed(0)} ms, max ${r.benchLoopDelayMs.max.toFixed(0)} ms |`,
     `| all mutating requests during scaling (server histogram) | ${r.serverMutating.count}, p99 <= ${r.serverMutating.p99UpperSeconds} s |`,
     `| slowest kinds (server histogram) | ${worst} |`,
     `| server CPU during scaling | ${r.serverCpuSeconds.toFixed(0)} s |`,

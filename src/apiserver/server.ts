@@ -28,6 +28,7 @@ import './proxy/index.ts';
 import './registry/token-request.ts';
 import { ServiceAccountTokens } from './authn/service-account-token.ts';
 import { registerServiceAccountAdmission } from './admission/service-account.ts';
+import { FlowControl } from './flowcontrol/flow-control.ts';
 
 export interface ApiServerOptions {
   storage: Storage;
@@ -44,7 +45,21 @@ export interface ApiServerOptions {
    * and answers 503 ServiceUnavailable, like a cluster whose metrics-server is down.
    */
   kubeletStats?: KubeletStatsSource;
+  /**
+   * API Priority and Fairness (flowcontrol/): the server's total seats, Kubernetes' 600 by default;
+   * 0 turns it off (kube-apiserver --enable-priority-and-fairness=false).
+   */
+  flowControlSeats?: number;
 }
+
+/** Whether the client of `res` went away (its stream or connection closed) before it was answered. */
+function clientGone(res: ApiResponse): boolean {
+  const stream = (res as { stream?: { closed: boolean } }).stream;
+  return res.writableEnded || (stream ? stream.closed : Boolean((res as { destroyed?: boolean }).destroyed));
+}
+
+/** Subresources whose requests run for as long as the client wants (not held against a seat, as in Kubernetes). */
+const LONG_RUNNING_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 
 /** Paths anyone may read without credentials (Kubernetes' system:public-info-viewer). */
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -73,6 +88,7 @@ export class ApiServer implements StoreLookup {
   readonly authenticator: Authenticator;
   readonly serviceAccountTokens?: ServiceAccountTokens;
   private readonly metricsApi: MetricsApi;
+  private readonly flowControl?: FlowControl;
 
   private readonly options: ApiServerOptions;
 
@@ -89,6 +105,7 @@ export class ApiServer implements StoreLookup {
       registerServiceAccountAdmission(this);
     }
     this.metricsApi = new MetricsApi({ source: options.kubeletStats, stores: this });
+    if (options.flowControlSeats !== 0) this.flowControl = new FlowControl(options.flowControlSeats);
     for (const info of RESOURCES) {
       const store = new ResourceStore(info, options.storage, this.cache);
       this.stores.set(`${info.group}/${info.version}/${info.resource}`, store);
@@ -210,10 +227,21 @@ export class ApiServer implements StoreLookup {
         warnings: [],
         kubelet: this.kubeletTransport(),
       };
-      await dispatchResource(ctx);
+      if (!this.flowControl || info.verb === 'watch' || LONG_RUNNING_SUBRESOURCES.has(info.subresource ?? '')) {
+        await dispatchResource(ctx);
+      } else {
+        const seat = this.flowControl.admit({ user: ctx.user, verb: info.verb, group: info.group, resource: info.resource, namespace: info.namespace }, () => clientGone(res));
+        const release = seat instanceof Promise ? await seat : seat;
+        try {
+          await dispatchResource(ctx);
+        } finally {
+          release();
+        }
+      }
     } catch (err) {
       const status = toStatusError(err);
       if (status.code >= 500) this.options.log?.('request failed', { method, path: url.pathname, error: err instanceof Error ? err.stack : String(err) });
+      if (status.details?.retryAfterSeconds !== undefined && !res.headersSent) res.setHeader('retry-after', String(status.details.retryAfterSeconds));
       if (!res.headersSent) sendError(res, status);
       else res.end();
     } finally {

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { KubeObject } from '../api/object.ts';
 import { decodeStored, encodeForWrite, encodeStored, forgetWritten, metadataText } from './stored-object.ts';
 
@@ -81,4 +83,22 @@ test('an object that JSON would not rebuild exactly is parsed from its value, an
   const entry = decodeStored({ key: 'k', value, createRevision: 1, modRevision: 2 });
   assert.notEqual(entry.object.data, object.data);
   assert.ok(!Object.isFrozen(object.data));
+});
+
+test('a cache entry keeps its parsed object only for the current turn and parses it again, frozen, later', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const entry = decodeStored({ key: 'k', value: encodeStored(tricky()), createRevision: 1, modRevision: 6 });
+  const expected = { ...tricky(), metadata: { ...tricky().metadata, resourceVersion: '6' } };
+  // Only a weak reference outside the entry: if the entry held the object, it would survive the collection.
+  const weak = ((): WeakRef<object> => new WeakRef(entry.object))();
+  assert.equal(entry.object, entry.object, 'one parse within a turn');
+  // The entry lets go of it at the end of the turn (and WeakRef targets live at least until the current job ends).
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  assert.equal(weak.deref(), undefined, 'the entry kept its parsed object alive');
+  const again = entry.object;
+  assert.deepEqual(again, expected);
+  assert.ok(Object.isFrozen(again.metadata.labels));
+  assert.equal(entry.object, again, 'one parse within a turn');
 });

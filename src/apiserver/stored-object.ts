@@ -27,22 +27,51 @@ export interface CachedObject {
 
 /**
  * The watch cache's entry: the text is kept only as `bytes` (outside the V8 heap, which the garbage
- * collector does not trace), and `json` decodes it on each call. Every response and watch event
- * is written from `bytes`; `json` is for the rarer callers that need a string (a watch event line
- * once per event, Table rows, collection deletes). Holding both cost ~3 KiB of heap per object,
- * ~450 MB with 150,000 pods.
+ * collector does not trace), `json` decodes it on each call, and `object` is parsed on demand and
+ * kept only until the end of the current turn of the event loop. Every response and watch event is
+ * written from `bytes`; `json` is for the rarer callers that need a string (a watch event line once
+ * per event, Table rows, collection deletes). Holding the parsed objects of every cached pod (and
+ * of every event in the 75-s watch window) kept ~1 GB of small objects alive at 45,000 pods, and
+ * every major GC marked them all on the server's one thread (docs/benchmarks.md, session 5).
+ * Not a WeakRef: V8's scavenger keeps WeakRef targets alive, so every parsed object was copied
+ * and promoted to the old generation before it could die.
  */
 class CachedEntry implements CachedObject {
+  /** The parsed object while this turn of the event loop lasts (the write that produced it, watchers' predicates). */
+  decoded: KubeObject | undefined;
+
   constructor(
     readonly key: string,
-    readonly object: KubeObject,
     readonly bytes: Buffer,
     readonly revision: number,
-  ) {}
+    parsed?: KubeObject,
+  ) {
+    if (parsed) keepForThisTurn(this, parsed);
+  }
+
+  /** The object, frozen (writers copy); parsed again from `bytes` in a later turn. */
+  get object(): KubeObject {
+    const object = this.decoded ?? keepForThisTurn(this, JSON.parse(this.bytes.toString('utf8')) as KubeObject);
+    return deepFreeze(object);
+  }
 
   get json(): string {
     return this.bytes.toString('utf8');
   }
+}
+
+/** Entries holding a parsed object, dropped together at the end of the turn. */
+let holding: CachedEntry[] = [];
+
+function dropParsed(): void {
+  for (const entry of holding) entry.decoded = undefined;
+  holding = [];
+}
+
+function keepForThisTurn(entry: CachedEntry, object: KubeObject): KubeObject {
+  entry.decoded = object;
+  if (holding.push(entry) === 1) setImmediate(dropParsed).unref();
+  return object;
 }
 
 /** The stored value of `object`: canonical key order, no resourceVersion. Does not modify `object`. */
@@ -167,7 +196,7 @@ export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObj
   const spliced = object.metadata.resourceVersion === undefined ? withResourceVersion(kv.value, object, revision) : undefined;
   object.metadata.resourceVersion = String(revision);
   const json = spliced ?? JSON.stringify(object);
-  return new CachedEntry(kv.key, deepFreeze(object), Buffer.from(json), revision);
+  return new CachedEntry(kv.key, Buffer.from(json), revision, object);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http2';
 import { PassThrough } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { StatusError } from '../api/errors.ts';
 import { findResource } from '../api/registry.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { RestClient } from './rest-client.ts';
 import { refFor, resourcePath } from './resource-ref.ts';
 import { statusErrorFromResponse } from './status.ts';
 import { WatchStream } from './watch-stream.ts';
@@ -123,6 +125,57 @@ contexts:
       assert.throws(() => loadKubeconfig(join(dir, 'config'), 'nope'), /context "nope" not found/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('RestClient and 429 TooManyRequests', () => {
+  /** A plaintext HTTP/2 server answering 429 (Retry-After 0) to the first `throttle` requests, then 200. */
+  async function throttlingServer(throttle: number): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      req.on('end', () => {
+        if (requests <= throttle) {
+          res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' });
+          res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'TooManyRequests', code: 429, message: 'Too many requests, please try again later.', details: { retryAfterSeconds: 0 } }));
+        } else {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}`, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } };
+  const CONFIGMAPS = findResource('', 'v1', 'configmaps')!;
+
+  test('waits Retry-After and sends the request again, as client-go does', async () => {
+    const server = await throttlingServer(3);
+    const client = new RestClient({ server: server.url });
+    try {
+      const created = await client.create(CONFIGMAPS, configMap);
+      assert.equal(created.metadata.name, 'a');
+      assert.equal(server.requests(), 4);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  test('gives up after 10 retries with the 429', async () => {
+    const server = await throttlingServer(1000);
+    const client = new RestClient({ server: server.url });
+    try {
+      await assert.rejects(client.create(CONFIGMAPS, configMap), (err: unknown) => err instanceof StatusError && err.code === 429 && err.reason === 'TooManyRequests');
+      assert.equal(server.requests(), 11);
+    } finally {
+      client.close();
+      await server.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
-import type { Status } from '../api/errors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StatusError, type Status } from '../api/errors.ts';
 import type { KubeObject } from '../api/object.ts';
 import type { DeleteOptions, KubeClient, ListOptions, ObjectList, PatchOptions, WatchOptions, WriteOptions } from './interface.ts';
 import { loadKubeconfig, type ClientConfig } from './kubeconfig.ts';
@@ -11,6 +12,8 @@ import { WatchStream } from './watch-stream.ts';
 export const DEFAULT_USER_AGENT = `skiff/0.1.0 (${process.platform}/${process.arch})`;
 /** A unary request that takes longer than this fails; watches have no limit. */
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** client-go's maxRetries for 429 answers. */
+const MAX_THROTTLED_RETRIES = 10;
 /** Like client-go's HTTP/2 health check: ping an idle-looking connection, drop it when the ping is not answered. */
 const PING_INTERVAL_MS = 30_000;
 const PING_TIMEOUT_MS = 15_000;
@@ -159,6 +162,21 @@ export class RestClient implements KubeClient {
    * on a fresh session when the request cannot have been processed (GET, or a refused stream).
    */
   async request(req: RawRequest): Promise<RawResponse> {
+    // client-go honours 429 TooManyRequests (API Priority and Fairness) the same way: wait
+    // Retry-After seconds (1 without the header) and send again, up to 10 times.
+    for (let throttled = 0; ; throttled++) {
+      try {
+        return await this.requestOnce(req);
+      } catch (err) {
+        const retryAfter = err instanceof StatusError && err.code === 429 ? (err.details?.retryAfterSeconds ?? 1) : undefined;
+        if (retryAfter === undefined || throttled >= MAX_THROTTLED_RETRIES || req.signal?.aborted) throw err;
+        await sleep(Math.min(retryAfter, 60) * 1000, undefined, { signal: req.signal }).catch(() => {});
+        if (req.signal?.aborted) throw err;
+      }
+    }
+  }
+
+  private async requestOnce(req: RawRequest): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
       const reused = this.session !== undefined;
       let answered = false;

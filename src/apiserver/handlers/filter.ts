@@ -7,6 +7,12 @@ import { matchesFields, objectFields, parseFieldSelector } from '../../api/selec
 export type ObjectPredicate = (object: KubeObject) => boolean;
 
 /**
+ * The predicate of a request without selectors. Callers compare against it to skip the test: the
+ * watch cache parses an object only when asked for it, and a list of 60,000 pods would parse them all.
+ */
+export const MATCH_ALL: ObjectPredicate = () => true;
+
+/**
  * Builds the predicate of a list or watch request. Selectors are parsed up front, so a malformed
  * or unsupported selector answers 400 before anything is read.
  */
@@ -17,7 +23,7 @@ export function predicateFor(info: ResourceInfo, query: URLSearchParams, name?: 
   if (name) fieldText = fieldText ? `${fieldText},metadata.name=${name}` : `metadata.name=${name}`;
   const labels = labelText ? parseLabelSelector(labelText) : undefined;
   const fields = fieldText ? parseFieldSelector(fieldText, info) : undefined;
-  if (!labels && !fields) return () => true;
+  if (!labels && !fields) return MATCH_ALL;
   return (object) => {
     if (labels && !matchesLabels(labels, object.metadata.labels ?? {})) return false;
     if (fields && !matchesFields(fields, objectFields(info, object))) return false;

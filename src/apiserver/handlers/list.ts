@@ -6,7 +6,7 @@ import { intParam, sendBytes, wantsTable } from '../http.ts';
 import { decodeStored, type CachedObject } from '../watch-cache.ts';
 import { metadataText } from '../stored-object.ts';
 import type { HandlerContext } from './context.ts';
-import { hasSelectors, predicateFor, type ObjectPredicate } from './filter.ts';
+import { hasSelectors, MATCH_ALL, predicateFor, type ObjectPredicate } from './filter.ts';
 import { applyWarnings, tableBody } from './respond.ts';
 
 /** The continue token: the revision of the first page and the key (relative to the prefix) to resume at. */
@@ -92,7 +92,8 @@ async function pageFromCache(ctx: HandlerContext, limit: number, predicate: Obje
   await waitForResourceVersion(ctx);
   const cache = ctx.cache.resource(ctx.store.prefix);
   const revision = ctx.cache.currentRevision();
-  const all = cache.sorted(scopePrefix(ctx)).filter((entry) => predicate(entry.object));
+  const sorted = cache.sorted(scopePrefix(ctx));
+  const all = predicate === MATCH_ALL ? sorted : sorted.filter((entry) => predicate(entry.object));
   if (!limit || all.length <= limit) return { items: all, revision };
   const items = all.slice(0, limit);
   const last = items[items.length - 1].key.slice(ctx.store.prefix.length);

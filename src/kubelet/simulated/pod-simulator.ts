@@ -1,10 +1,12 @@
 import { findResource } from '../../api/registry.ts';
 import type { KubeClient } from '../../client/interface.ts';
 import type { SharedInformer } from '../../machinery/informer.ts';
-import { exitAfterMs, exitCodeOf, exitedStatus, isRunning, isTerminal, runningSince, runningStatus, type PodPlacement, type SimPod } from './pod-status.ts';
+import { exitAfterMs, exitCodeOf, exitedStatus, isReady, isRunning, isTerminal, readyAgainStatus, runningSince, runningStatus, type PodPlacement, type SimPod } from './pod-status.ts';
 import type { ConcurrencyLimiter, TimerWheel } from './timer-wheel.ts';
 
 const PODS = findResource('', 'v1', 'pods')!;
+/** The kubelet's status manager compares its pods' status with the API's this often (its sync period). */
+const STATUS_SYNC_MS = 10_000;
 
 /** What the pod simulator needs to know about the simulated nodes. */
 export interface NodeDirectory {
@@ -73,7 +75,26 @@ export class PodSimulator {
       return;
     }
     if (!isRunning(pod)) return this.start(pod, nodeName);
+    if (!isReady(pod)) this.scheduleReady(pod);
     this.scheduleExit(pod);
+  }
+
+  /**
+   * A running pod whose Ready condition someone else turned False (the node lifecycle controller,
+   * while this node's Lease was late) is written back to Ready at the next status sync, as the
+   * kubelet's status manager does; without it such pods stayed NotReady for good (a Deployment
+   * stuck at 9,914 of 10,000 ready in a loaded scale run).
+   */
+  private scheduleReady(pod: SimPod): void {
+    const uid = pod.metadata.uid ?? '';
+    const { namespace, name } = pod.metadata;
+    if (this.opts.wheel.has(`ready/${uid}`)) return;
+    this.opts.wheel.schedule(`ready/${uid}`, this.opts.now() + STATUS_SYNC_MS, () => {
+      const current = this.informer.indexer.getByKey(`${namespace}/${name}`);
+      if (!current || current.metadata.uid !== uid || current.metadata.deletionTimestamp || !isRunning(current) || isReady(current)) return;
+      if (this.stale(current) || this.inflight.has(uid)) return this.scheduleReady(current);
+      this.writeStatus(current, readyAgainStatus(current, this.opts.now()), 'ready');
+    });
   }
 
   private forget(pod: SimPod): void {
@@ -81,6 +102,7 @@ export class PodSimulator {
     this.opts.wheel.cancel(`exit/${uid}`);
     this.opts.wheel.cancel(`delete/${uid}`);
     this.opts.wheel.cancel(`retry/${uid}`);
+    this.opts.wheel.cancel(`ready/${uid}`);
     this.written.delete(uid);
     this.startedAt.delete(uid);
     if (pod.spec?.nodeName && this.nodes.has(pod.spec.nodeName)) this.nodes.release(pod.spec.nodeName, uid);

@@ -96,6 +96,21 @@ export function isRunning(pod: SimPod): boolean {
   return pod.status?.phase === 'Running' && (pod.status.containerStatuses ?? []).some((c) => c.state?.running);
 }
 
+/** Whether the pod's Ready condition is True. */
+export function isReady(pod: SimPod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/**
+ * A running pod's status with the kubelet's conditions True again: what the kubelet's status
+ * manager writes back when the API's copy differs from its own, e.g. after the node lifecycle
+ * controller turned Ready False while the node's Lease was late.
+ */
+export function readyAgainStatus(pod: SimPod, now: number): NonNullable<SimPod['status']> {
+  const stamp = nowTimestamp(new Date(now));
+  return { ...pod.status, conditions: conditions(pod, KUBELET_CONDITIONS.map((type) => ({ type, status: 'True' })), stamp) };
+}
+
 /** Whether the pod finished (Succeeded or Failed): nothing is left to simulate. */
 export function isTerminal(pod: SimPod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -107,6 +122,9 @@ export function runningSince(pod: SimPod): number | undefined {
   const ms = started ? Date.parse(started) : NaN;
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+/** The conditions the kubelet owns, in its order. */
+const KUBELET_CONDITIONS = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'];
 
 /**
  * Conditions in the kubelet's order, keeping the lastTransitionTime of a condition whose status
@@ -147,7 +165,7 @@ export function runningStatus(pod: SimPod, where: PodPlacement, now: number): No
   const status: NonNullable<SimPod['status']> = {
     ...pod.status,
     phase: 'Running',
-    conditions: conditions(pod, ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'].map((type) => ({ type, status: 'True' })), stamp),
+    conditions: conditions(pod, KUBELET_CONDITIONS.map((type) => ({ type, status: 'True' })), stamp),
     hostIP: where.hostIP,
     hostIPs: [{ ip: where.hostIP }],
     podIP: where.podIP,

@@ -170,6 +170,25 @@ describe('SimulatedNodes', () => {
     await h.sim.stop();
   });
 
+  test('a running pod whose Ready condition the node lifecycle controller turned False is Ready again at the next status sync', async () => {
+    const h = await harness(1);
+    await h.client.create(PODS, pod('web', 'skiff-sim-0'));
+    const running = await h.phase('web', 'Running');
+    const ready = running.status!.conditions!.find((c) => c.type === 'Ready')!;
+    // What markPodsNotReady writes while the node's Lease is late.
+    await h.client.patch(PODS, 'default', 'web', { status: { conditions: [{ ...ready, status: 'False', lastTransitionTime: '2025-01-01T00:00:05Z' }] } }, { type: 'strategic', subresource: 'status' });
+    const readyOf = async () => (await h.get('web')).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    await until(async () => (await h.advance(0), (await readyOf()) === 'False'), 'the simulator to see Ready False');
+    await h.advance(5_000);
+    assert.equal(await readyOf(), 'False', 'written back only at the status sync, not at once');
+    await h.advance(5_000);
+    await until(async () => (await h.advance(0), (await readyOf()) === 'True'), 'Ready again');
+    const after = await h.get('web');
+    assert.equal(after.status?.podIP, running.status?.podIP, 'the same run: IP kept');
+    assert.deepEqual(after.status?.containerStatuses, running.status?.containerStatuses, 'containers untouched');
+    await h.sim.stop();
+  });
+
   test('run-to-completion pods: Succeeded after the exit delay, Failed with a non-zero code, OnFailure restarts', async () => {
     const h = await harness(1);
     await h.client.create(PODS, pod('job', 'skiff-sim-0', { restartPolicy: 'Never', annotations: { 'skiff.dev/simulate-exit-after': '2.5' } }));
