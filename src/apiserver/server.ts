@@ -242,7 +242,7 @@ export class ApiServer implements StoreLookup {
       const status = toStatusError(err);
       if (status.code >= 500) this.options.log?.('request failed', { method, path: url.pathname, error: err instanceof Error ? err.stack : String(err) });
       if (status.details?.retryAfterSeconds !== undefined && !res.headersSent) res.setHeader('retry-after', String(status.details.retryAfterSeconds));
-      if (!res.headersSent) sendError(res, status);
+      if (!res.headersSent && !clientGone(res)) sendError(res, status);
       else res.end();
     } finally {
       if (info?.isResourceRequest && info.verb !== 'watch') {

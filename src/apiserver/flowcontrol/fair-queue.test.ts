@@ -68,12 +68,14 @@ test('a request whose client went away while waiting does not take a seat', asyn
   const held = level.acquire('f') as Release;
   let gone = false;
   let abandonedGranted = false;
-  void (level.acquire('f', () => gone) as Promise<Release>).then(() => (abandonedGranted = true));
+  const abandoned = (level.acquire('f', () => gone) as Promise<Release>).then(() => (abandonedGranted = true));
   const next = level.acquire('f') as Promise<Release>;
   gone = true;
   held();
   const release = await next;
   assert.equal(abandonedGranted, false);
+  // Its wait ends (the handler that awaits it finishes instead of hanging for good).
+  await assert.rejects(abandoned, (err: unknown) => err instanceof StatusError && err.code === 429);
   assert.equal(level.inFlight, 1);
   release();
   assert.equal(level.inFlight, 0);

@@ -24,6 +24,8 @@ export type Release = () => void;
 
 interface Waiter {
   grant: (release: Release) => void;
+  /** Ends the wait without a seat (the client went away), so the waiting handler can finish. */
+  abandon: (err: Error) => void;
   /** Whether the client went away while it waited (its seat then goes to the next request). */
   gone: () => boolean;
 }
@@ -74,7 +76,7 @@ export class PriorityLevel {
       this.turns.push(flow);
     }
     const waiting = queue;
-    return new Promise<Release>((grant) => waiting.push({ grant, gone }));
+    return new Promise<Release>((grant, abandon) => waiting.push({ grant, abandon, gone }));
   }
 
   private seat(): Release {
@@ -101,7 +103,8 @@ export class PriorityLevel {
       } else {
         this.turn++;
       }
-      if (!next.gone()) next.grant(this.seat());
+      if (next.gone()) next.abandon(tooManyRequests()); // nobody reads this answer
+      else next.grant(this.seat());
     }
   }
 }
