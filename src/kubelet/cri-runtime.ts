@@ -75,9 +75,7 @@ export class CriPodRuntime implements PodRuntime {
   constructor(private readonly opts: CriPodRuntimeOptions) {}
 
   async setUpVolumes(pod: KubeletPod): Promise<void> {
-    const t0 = Date.now();
     await this.opts.resources?.setUpVolumes?.(pod);
-    if (process.env.SKIFF_KUBELET_TRACE) process.stderr.write(`TRACE ${t0} ${Date.now()} volumes ${pod.metadata.name}\n`);
   }
 
   async runSandbox(pod: KubeletPod): Promise<SandboxInfo> {
