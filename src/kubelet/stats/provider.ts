@@ -92,14 +92,13 @@ export class StatsProvider {
       // containerd costs it a call to every container's shim (~0.6 s of its time with 100 pods, every
       // 10 s, competing with pod starts). The runtime is asked only when the cgroups are elsewhere.
       const fromCgroups = await readContainerCpuNanos(this.paths);
-      if (fromCgroups) {
-        for (const [id, usage] of fromCgroups) this.rates.observe(id, nowNs, usage);
-        return;
-      }
-      for (const s of await this.options.runtime.listContainerStats()) {
-        const usage = s.cpu?.usageCoreNanoSeconds?.value;
-        if (s.attributes && usage !== undefined) this.rates.observe(s.attributes.id, s.cpu!.timestamp || nowNs, usage);
-      }
+      const samples = fromCgroups
+        ? [...fromCgroups].map(([id, usage]) => ({ id, usage, timeNs: nowNs }))
+        : (await this.options.runtime.listContainerStats()).map((s) => ({ id: s.attributes?.id, usage: s.cpu?.usageCoreNanoSeconds?.value, timeNs: s.cpu?.timestamp || nowNs }));
+      for (const { id, usage, timeNs } of samples) if (id && usage !== undefined) this.rates.observe(id, timeNs, usage);
+      // Containers that went are forgotten here too, not only at a scrape: an agent nobody scrapes
+      // would otherwise keep a sample of every container it ever ran.
+      this.rates.retain(new Set(['node', 'system/kubelet', 'system/runtime', ...samples.map((x) => x.id ?? '')]));
     } catch {
       // The next scrape or tick tries again; a runtime restart must not crash the kubelet.
     }
