@@ -13,30 +13,49 @@
  * Run alone: `node --import tsx bench/api-load.ts [sqlite|etcd ...]`
  */
 import { startTestEtcd } from '../src/storage/test-etcd.ts';
-import { H2Client, closeAll, resourceVersionIn, type H2Response } from './h2-client.ts';
+import { H1Client } from './h1-client.ts';
+import { H2Client, resourceVersionIn, type H2Request, type H2Response } from './h2-client.ts';
 import type { Credentials } from './kubeconfig.ts';
 import { BenchServer, cpuMs, type BenchStore } from './server-process.ts';
 import { measureFloor, type FloorResult } from './floors.ts';
+import { measureTransportFloor } from './transport-floor.ts';
 import { round2, summarize, type LatencySummary } from './stats.ts';
 import { PAYLOAD_BYTES, configMapBytes, ensureNamespace, envNumber, fanOut, isMain } from './workload.ts';
 
 type Op = 'create' | 'update' | 'delete' | 'list';
 
+/**
+ * How the clients reach the server: `http2` = the clients share `sessions` HTTP/2 connections
+ * (client-go's way), `http1` = every client has its own HTTP/1.1 keep-alive connection (the way of
+ * `@kubernetes/client-node` and most non-Go clients).
+ */
+export type LoadProtocol = 'http1' | 'http2';
+
+/** What a load client needs of a connection. */
+interface LoadConnection {
+  request(req: H2Request): Promise<H2Response>;
+  close(): Promise<void>;
+}
+
 /** Parameters of one load run. */
 export interface LoadOptions {
   namespace: string;
   clients: number;
-  /** HTTP/2 sessions the clients share (client i uses session i mod sessions); at most `clients`. */
+  protocol: LoadProtocol;
+  /** HTTP/2 sessions the clients share (client i uses session i mod sessions); at most `clients`. http1: one connection per client. */
   sessions: number;
   seconds: number;
   /** ConfigMaps created before the clock starts, so lists see a namespace of a few hundred objects. */
   seedObjects: number;
   /** Upper bound on requests per client, so a run ends even if the clock misbehaves. */
   maxOpsPerClient: number;
+  /** Cumulative shares of each operation (see parseMix); default the kine mix. */
+  mix?: ReadonlyArray<[Op, number]>;
 }
 
 /** What one load run measured. Latencies in ms; `writes` = create + update + delete requests. */
 export interface LoadResult {
+  protocol: LoadProtocol;
   clients: number;
   sessions: number;
   seconds: number;
@@ -63,7 +82,7 @@ export interface LoadResult {
 /** One client's view: the objects it owns (name -> resourceVersion) and its samples. */
 interface ClientState {
   index: number;
-  client: H2Client;
+  client: LoadConnection;
   known: Map<string, string>;
   created: number;
   version: number;
@@ -81,9 +100,25 @@ interface Shared {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-function pickOp(state: ClientState): Op {
+/** The kine mix as cumulative shares: 20% create, 50% update, 20% delete, 10% list. */
+const KINE_MIX: ReadonlyArray<[Op, number]> = [['create', 0.2], ['update', 0.7], ['delete', 0.9], ['list', 1]];
+
+/**
+ * SKIFF_BENCH_MIX=create:20,update:50,delete:20,list:10 (weights) runs another mix, e.g. one
+ * operation alone to see what it costs the server; unset = the kine mix.
+ */
+export function parseMix(spec: string | undefined): ReadonlyArray<[Op, number]> {
+  if (!spec) return KINE_MIX;
+  const weights = spec.split(',').map((part) => part.split(':')).map(([op, w]) => [op, Number(w)] as [Op, number]);
+  if (weights.some(([op, w]) => !(op in OPS) || !(w >= 0))) throw new Error(`SKIFF_BENCH_MIX: expected op:weight,... with ops ${Object.keys(OPS).join(', ')}, got ${spec}`);
+  const total = weights.reduce((a, [, w]) => a + w, 0);
+  let sum = 0;
+  return weights.map(([op, w]) => [op, (sum += w) / total] as [Op, number]);
+}
+
+function pickOp(state: ClientState, mix: ReadonlyArray<[Op, number]>): Op {
   const r = Math.random();
-  const op: Op = r < 0.2 ? 'create' : r < 0.7 ? 'update' : r < 0.9 ? 'delete' : 'list';
+  const op = (mix.find(([, upTo]) => r < upTo) ?? mix[mix.length - 1])[0];
   // A client that owns nothing cannot update or delete; it creates instead (keeps the mix honest).
   return (op === 'update' || op === 'delete') && state.known.size === 0 ? 'create' : op;
 }
@@ -157,7 +192,7 @@ const OPS: Record<Op, (state: ClientState, shared: Shared) => Promise<H2Response
 async function clientLoop(state: ClientState, shared: Shared): Promise<number> {
   let ops = 0;
   while (ops < shared.options.maxOpsPerClient && performance.now() < shared.deadline) {
-    const op = pickOp(state);
+    const op = pickOp(state, shared.options.mix ?? KINE_MIX);
     const res = await OPS[op](state, shared);
     state.latencies[op].push(res.ms);
     ops++;
@@ -182,8 +217,8 @@ async function seed(states: ClientState[], options: LoadOptions): Promise<void> 
 
 /** Runs the load mix against the server `creds` points at. The namespace should be fresh. */
 export async function runLoad(creds: Credentials, options: LoadOptions, serverPid?: number): Promise<LoadResult> {
-  const sessions = Math.max(1, Math.min(options.sessions, options.clients));
-  const clients = await H2Client.connectMany(creds, sessions);
+  const sessions = options.protocol === 'http1' ? options.clients : Math.max(1, Math.min(options.sessions, options.clients));
+  const clients: LoadConnection[] = options.protocol === 'http1' ? await H1Client.connectMany(creds, sessions) : await H2Client.connectMany(creds, sessions);
   try {
     const states: ClientState[] = Array.from({ length: options.clients }, (_, index) => ({ index, client: clients[index % sessions], known: new Map(), created: 0, version: 0, latencies: { create: [], update: [], delete: [], list: [] } }));
     await seed(states, options);
@@ -201,6 +236,7 @@ export async function runLoad(creds: Credentials, options: LoadOptions, serverPi
     const ops = counts.reduce((a, b) => a + b, 0);
     const writes = byOp.create.count + byOp.update.count + byOp.delete.count;
     return {
+      protocol: options.protocol,
       clients: options.clients,
       sessions,
       seconds: round2(seconds),
@@ -216,7 +252,7 @@ export async function runLoad(creds: Credentials, options: LoadOptions, serverPi
       errors: shared.errors,
     };
   } finally {
-    await closeAll(clients);
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
   }
 }
 
@@ -225,23 +261,34 @@ export interface StoreLoadReport {
   store: BenchStore;
   floor: FloorResult;
   runs: LoadResult[];
+  /**
+   * The same mix at the same client counts against a server that does nothing but TLS, HTTP and
+   * JSON.parse (bench/transport-floor.ts), measured right after each run: what this machine's cores
+   * allow any Node.js API server. Absent when SKIFF_BENCH_TRANSPORT_FLOOR=0.
+   */
+  transportFloor?: LoadResult[];
 }
 
 /** Settings for {@link benchApiLoad}; defaults follow the brief (4 and 64 clients, 15 s each). */
 export interface ApiLoadSettings {
   clientCounts: number[];
+  /** SKIFF_BENCH_PROTOCOL: http2 (default) or http1. */
+  protocol: LoadProtocol;
   /** HTTP/2 sessions per run (shared by the clients); SKIFF_BENCH_SESSIONS, default 8. 64 = one per client, the old harness. */
   sessions: number;
   seconds: number;
   floorSeconds: number;
   seedObjects: number;
   cpuProfDir?: string;
+  /** Measure the do-nothing server after each run (SKIFF_BENCH_TRANSPORT_FLOOR, default on). */
+  transportFloor: boolean;
 }
 
 /** Defaults, overridable with SKIFF_BENCH_SECONDS / SKIFF_BENCH_FLOOR_SECONDS / SKIFF_BENCH_CLIENTS (e.g. `64`) / SKIFF_BENCH_SESSIONS. */
 export function defaultLoadSettings(): ApiLoadSettings {
   const clientCounts = (process.env.SKIFF_BENCH_CLIENTS ?? '4,64').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-  return { clientCounts, sessions: envNumber('SKIFF_BENCH_SESSIONS', 8), seconds: envNumber('SKIFF_BENCH_SECONDS', 15), floorSeconds: envNumber('SKIFF_BENCH_FLOOR_SECONDS', 5), seedObjects: 300, cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF };
+  const protocol: LoadProtocol = process.env.SKIFF_BENCH_PROTOCOL === 'http1' ? 'http1' : 'http2';
+  return { clientCounts, protocol, sessions: envNumber('SKIFF_BENCH_SESSIONS', 8), seconds: envNumber('SKIFF_BENCH_SECONDS', 15), floorSeconds: envNumber('SKIFF_BENCH_FLOOR_SECONDS', 5), seedObjects: 300, cpuProfDir: process.env.SKIFF_BENCH_CPU_PROF, transportFloor: process.env.SKIFF_BENCH_TRANSPORT_FLOOR !== '0' };
 }
 
 /**
@@ -255,11 +302,13 @@ export async function benchApiLoad(store: BenchStore, settings = defaultLoadSett
     const server = await BenchServer.start({ etcdEndpoint: etcd?.endpoint, cpuProfDir: settings.cpuProfDir });
     try {
       const runs: LoadResult[] = [];
+      const transportFloor: LoadResult[] = [];
       for (const clients of settings.clientCounts) {
-        const options: LoadOptions = { namespace: `load-${clients}`, clients, sessions: settings.sessions, seconds: settings.seconds, seedObjects: settings.seedObjects, maxOpsPerClient: 1_000_000 };
+        const options: LoadOptions = { namespace: `load-${clients}`, mix: parseMix(process.env.SKIFF_BENCH_MIX), clients, protocol: settings.protocol, sessions: settings.sessions, seconds: settings.seconds, seedObjects: settings.seedObjects, maxOpsPerClient: 1_000_000 };
         runs.push(await runLoad(server.credentials(), options, server.pid));
+        if (settings.transportFloor) transportFloor.push(await measureTransportFloor(server, options));
       }
-      return { store, floor, runs };
+      return { store, floor, runs, ...(settings.transportFloor ? { transportFloor } : {}) };
     } finally {
       await server.stop();
     }
@@ -268,14 +317,29 @@ export async function benchApiLoad(store: BenchStore, settings = defaultLoadSett
   }
 }
 
-/** Markdown rows for a report (one per run). */
+/** Markdown rows for a report (one per run, then one per transport-floor run). */
 export function loadRows(report: StoreLoadReport): string[] {
+  const floorRows = (report.transportFloor ?? []).map(
+    (r) => `| do-nothing HTTPS server (transport floor) | ${connections(r)} | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${r.serverCpuMsPerOp ?? 'n/a'} | ${r.clientCpuMsPerOp ?? 'n/a'} | - | - | ${errorText(r)} |`,
+  );
+  return [...storeRows(report), ...floorRows];
+}
+
+function connections(r: LoadResult): string {
+  return `${r.clients} on ${r.sessions} ${r.protocol === 'http1' ? 'HTTP/1.1 connections' : 'HTTP/2 sessions'}`;
+}
+
+function errorText(r: LoadResult): string {
+  return Object.entries(r.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '0';
+}
+
+function storeRows(report: StoreLoadReport): string[] {
   return report.runs.map((r) => {
     const pct = (floor: number): string => (floor > 0 ? `${Math.round((100 * r.writesPerSec) / floor)}%` : 'n/a');
     const alt = report.floor.alt;
     const ratio = pct(report.floor.opsPerSec) + (alt ? ` (${pct(alt.opsPerSec)} of ${alt.opsPerSec})` : '');
-    const errors = Object.entries(r.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '0';
-    return `| ${report.store} | ${r.clients} on ${r.sessions} sessions | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${r.serverCpuMsPerOp ?? 'n/a'} | ${r.clientCpuMsPerOp ?? 'n/a'} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
+    const errors = errorText(r);
+    return `| ${report.store} | ${connections(r)} | ${r.opsPerSec} | ${r.writesPerSec} | ${r.mutating.p50} | ${r.mutating.p99} | ${r.byOp.list.p50} | ${r.serverCpuMsPerOp ?? 'n/a'} | ${r.clientCpuMsPerOp ?? 'n/a'} | ${report.floor.opsPerSec} (${report.floor.label}) | ${ratio} | ${errors} |`;
   });
 }
 

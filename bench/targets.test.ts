@@ -5,7 +5,7 @@ import type { StoreLoadReport, LoadResult } from './api-load.ts';
 
 function run(clients: number, writesPerSec: number, p99: number): LoadResult {
   const lat = { count: 1, p50: 1, p99, max: p99 };
-  return { clients, sessions: 8, seconds: 15, ops: 1, opsPerSec: 1, writes: 1, writesPerSec, mutating: lat, byOp: { create: lat, update: lat, delete: lat, list: lat }, conflicts: 0, errors: {} };
+  return { protocol: 'http2', clients, sessions: 8, seconds: 15, ops: 1, opsPerSec: 1, writes: 1, writesPerSec, mutating: lat, byOp: { create: lat, update: lat, delete: lat, list: lat }, conflicts: 0, errors: {} };
 }
 
 function report(store: 'sqlite' | 'etcd', floor: number, runs: LoadResult[]): StoreLoadReport {
@@ -35,4 +35,13 @@ test('rows mark failures and unmeasured targets', () => {
   const rows = targetRows(evaluateTargets({}));
   assert.equal(rows.length, 8);
   assert.match(rows[2], /not measured .* FAIL/);
+});
+
+test('the do-nothing server of the same run is shown next to the load targets', () => {
+  const sqlite = { ...report('sqlite', 1000, [run(64, 400, 30)]), transportFloor: [run(64, 900, 20)] };
+  const checks = evaluateTargets({ load: [sqlite] });
+  assert.equal(checks[0].transportFloor, 20);
+  assert.equal(checks[1].transportFloor, 90);
+  assert.equal(checks[2].transportFloor, undefined); // no etcd report
+  assert.match(targetRows(checks)[2], /\| 30 ms \| < 25 ms \| FAIL \| 20 ms \|$/);
 });

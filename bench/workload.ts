@@ -42,7 +42,7 @@ export function minimalPod(namespace: string, name: string): Record<string, unkn
 }
 
 /** Creates namespace `name`; 201 and 409 AlreadyExists both count as success. Throws otherwise. */
-export async function ensureNamespace(client: H2Client, name: string): Promise<void> {
+export async function ensureNamespace(client: Pick<H2Client, 'request'>, name: string): Promise<void> {
   const res = await client.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
   if (res.status !== 201 && res.status !== 409) throw new Error(`create namespace ${name}: ${res.status} ${res.error ?? res.body.toString().slice(0, 300)}`);
 }
