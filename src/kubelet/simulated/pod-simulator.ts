@@ -12,7 +12,7 @@ const STATUS_SYNC_MS = 10_000;
 export interface NodeDirectory {
   /** Whether `nodeName` is one of ours. */
   has(nodeName: string): boolean;
-  /** Host and pod IP for the pod on that node (the pod IP allocated from the node's range). */
+  /** Host and pod IP for the pod on that node (the pod IP allocated from the node's range); undefined while the node cannot start it. */
   place(nodeName: string, pod: SimPod): PodPlacement | undefined;
   /** Frees the pod's IP on that node. */
   release(nodeName: string, uid: string): void;
@@ -117,7 +117,7 @@ export class PodSimulator {
 
   private start(pod: SimPod, nodeName: string): void {
     const where = this.nodes.place(nodeName, pod);
-    if (!where) return; // the node's range is full: leave the pod Pending, as a CNI failure would
+    if (!where) return; // the node has no range yet, or it is full: the pod stays Pending, as with a CNI failure
     const now = this.opts.now();
     this.startedAt.set(pod.metadata.uid ?? '', now);
     this.writeStatus(pod, runningStatus(pod, where, now), 'start');

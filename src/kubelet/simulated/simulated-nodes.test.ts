@@ -36,10 +36,10 @@ function pod(name: string, node: string, extra: { restartPolicy?: string; annota
 }
 
 /** A simulator over a FakeClient with a fake clock; `advance` moves time and runs due timers. */
-async function harness(count = 2) {
+async function harness(count = 2, podCIDRWaitMs = 0) {
   const client = new FakeClient();
   let now = T0;
-  const sim = new SimulatedNodes({ client, count, now: () => now, manualTimers: true, template: { taints: parseTaints('dedicated=sim:NoSchedule'), labels: { zone: 'a' } } });
+  const sim = new SimulatedNodes({ client, count, podCIDRWaitMs, now: () => now, manualTimers: true, template: { taints: parseTaints('dedicated=sim:NoSchedule'), labels: { zone: 'a' } } });
   await sim.start();
   const get = (name: string) => client.get<SimPod>(PODS, 'default', name);
   return {
@@ -167,6 +167,23 @@ describe('SimulatedNodes', () => {
     assert.equal((await h.get('other')).status?.phase, 'Pending', 'pods of other nodes are left alone');
     await h.advance(3_600_000);
     assert.equal((await h.get('web')).status?.phase, 'Running', 'restartPolicy Always pods keep running');
+    await h.sim.stop();
+  });
+
+  test('a node holds its pods Pending until its podCIDR arrives, and falls back to a range of its own after the wait', async () => {
+    const h = await harness(2, 5000);
+    await h.client.create(PODS, pod('early', 'skiff-sim-1'));
+    await h.client.create(PODS, pod('orphan', 'skiff-sim-0'));
+    await delay(50); // the pod informer has seen both; neither node has a range yet
+    await h.advance(1000);
+    assert.equal((await h.get('early')).status?.phase, 'Pending', 'no range yet: not started');
+    await h.client.patch(NODES, undefined, 'skiff-sim-1', { spec: { podCIDR: '10.42.9.0/24', podCIDRs: ['10.42.9.0/24'] } }, { type: 'merge' });
+    const early = await h.phase('early', 'Running');
+    assert.equal((early.status as { podIP?: string }).podIP, '10.42.9.2', 'started from the range as soon as it arrived');
+    assert.equal((await h.get('orphan')).status?.phase, 'Pending');
+    await h.advance(4000); // the wait is over: sim-0 never got a range
+    const orphan = await h.phase('orphan', 'Running');
+    assert.match((orphan.status as { podIP?: string }).podIP ?? '', /^10\.(12[89]|1[3-9]\d|2[0-5]\d)\./, 'fallback range 10.128.0.0/9');
     await h.sim.stop();
   });
 

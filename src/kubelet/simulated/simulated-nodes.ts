@@ -38,6 +38,13 @@ export interface SimulatedNodesOptions {
    * otherwise take every slot and leave bound pods Pending.
    */
   maxConcurrentPodWrites?: number;
+  /**
+   * How long after start a node without spec.podCIDR holds its pods Pending, waiting for the node
+   * IPAM controller, before it falls back to a range of its own (default 5 s). A kubelet whose
+   * network needs the node's range does not start pods before it has one; without the wait, a pod
+   * bound while the node informer had not yet seen the range got an IP from outside it.
+   */
+  podCIDRWaitMs?: number;
   now?: () => number;
   /** Tests drive time with `tick()` instead of real timers. */
   manualTimers?: boolean;
@@ -50,6 +57,8 @@ interface SimNode {
   uid?: string;
   lease?: KubeObject;
   pool: PodIpPool;
+  /** Whether `pool` is the node's spec.podCIDR (else the fallback range). */
+  poolFromSpec: boolean;
   conditions?: SimNodeCondition[];
 }
 
@@ -76,6 +85,8 @@ export class SimulatedNodes {
   private readonly log: (msg: string, extra?: Record<string, unknown>) => void;
   private readonly leaseIntervalMs: number;
   private readonly statusIntervalMs: number;
+  /** Until this time (this.now()), a node without spec.podCIDR starts no pods; set by start(). */
+  private podCIDRWaitUntil = Infinity;
 
   constructor(private readonly opts: SimulatedNodesOptions) {
     this.template = { ...DEFAULT_NODE_TEMPLATE, ...opts.template };
@@ -88,7 +99,7 @@ export class SimulatedNodes {
     this.wheel = new TimerWheel({ now: this.now, manual: opts.manualTimers });
     this.limiter = new ConcurrencyLimiter(opts.maxConcurrentWrites ?? 64);
     this.names = Array.from({ length: opts.count }, (_, i) => `${this.template.namePrefix}${i}`);
-    this.names.forEach((name, index) => this.nodes.set(name, { name, index, pool: new PodIpPool(fallbackPodCIDR(index)) }));
+    this.names.forEach((name, index) => this.nodes.set(name, { name, index, pool: new PodIpPool(fallbackPodCIDR(index)), poolFromSpec: false }));
     // One node needs only its own objects (the kubelet's field selectors); many share one unfiltered watch.
     const single = opts.count === 1 ? this.names[0] : undefined;
     // managedFields are never read here; dropping them keeps thousands of cached pods smaller.
@@ -115,9 +126,14 @@ export class SimulatedNodes {
    */
   async start(): Promise<void> {
     await Promise.all(this.names.map((name) => this.limiter.run(() => this.register(this.nodes.get(name)!))));
+    const t = this.now();
+    this.podCIDRWaitUntil = t + (this.opts.podCIDRWaitMs ?? 5000);
+    // Pods held for a range that never came start now, from the fallback range.
+    this.wheel.schedule('podcidr-wait', this.podCIDRWaitUntil, () => {
+      for (const node of this.nodes.values()) if (!node.poolFromSpec) this.pods.resyncNode(node.name);
+    });
     this.nodeInformer.start();
     this.podInformer.start();
-    const t = this.now();
     for (const node of this.nodes.values()) {
       // Spread the periodic work over its period, so N nodes do not all write in the same instant.
       const spread = (node.index / Math.max(1, this.names.length)) * this.leaseIntervalMs;
@@ -153,6 +169,7 @@ export class SimulatedNodes {
         const node = this.nodes.get(name)!;
         const hostIP = nodeInternalIP(node.index);
         if (pod.spec?.hostNetwork) return { hostIP, podIP: hostIP };
+        if (!node.poolFromSpec && this.now() < this.podCIDRWaitUntil) return undefined; // resynced when the range arrives
         const uid = pod.metadata.uid ?? '';
         const known = pod.status?.podIP;
         const podIP = known && node.pool.adopt(uid, known) ? known : node.pool.allocate(uid);
@@ -252,6 +269,7 @@ export class SimulatedNodes {
     if (!cidr || cidr === node.pool.cidr) return false;
     try {
       node.pool = new PodIpPool(cidr);
+      node.poolFromSpec = true;
       return true;
     } catch {
       return false; // an IPv6 or malformed range: keep the fallback
