@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { KubeObject } from '../api/object.ts';
-import { decodeStored, encodeForWrite, encodeStored, forgetWritten, metadataText } from './stored-object.ts';
+import { decodeStored, encodeForWrite, encodeStored, forgetWritten, metadataText, peekObject, printSource } from './stored-object.ts';
 
 /** Metadata and data with everything a string scanner can trip over: quotes, escapes, braces, non-ASCII. */
 function tricky(): KubeObject {
@@ -45,9 +45,25 @@ test('values written by others (any key order, empty metadata, their own resourc
 
 test('metadataText cuts exactly the metadata out of the cached text', () => {
   const entry = decodeStored({ key: 'k', value: encodeStored(tricky()), createRevision: 1, modRevision: 4 });
-  assert.deepEqual(JSON.parse(metadataText(entry)!), entry.object.metadata);
+  assert.deepEqual(JSON.parse(metadataText(entry.json, entry.object)!), entry.object.metadata);
   const foreign = decodeStored({ key: 'k', value: '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"}}', createRevision: 1, modRevision: 2 });
-  assert.equal(metadataText(foreign), undefined);
+  assert.equal(metadataText(foreign.json, foreign.object), undefined);
+});
+
+test('peekObject and printSource read an entry in a later turn without freezing or holding what they parse', async () => {
+  const entry = decodeStored({ key: 'k', value: encodeStored(tricky()), createRevision: 1, modRevision: 5 });
+  await new Promise((resolve) => setImmediate(resolve)); // the turn that parsed it is over
+  const peeked = peekObject(entry);
+  assert.equal(Object.isFrozen(peeked), false);
+  assert.notEqual(peekObject(entry), peeked, 'not held: each read parses afresh');
+  assert.deepEqual(peeked, JSON.parse(JSON.stringify(entry.object)));
+  const source = printSource(entry);
+  assert.deepEqual(source.object, peeked);
+  assert.deepEqual(JSON.parse(source.metadata!), peeked.metadata);
+  // In the turn that parsed (and froze) it, the same object is shared rather than parsed again.
+  const frozen = entry.object;
+  assert.equal(peekObject(entry), frozen);
+  assert.equal(printSource(entry).object, frozen);
 });
 
 test('a value encoded for a write decodes to the handed-over object, equal to parsing the value, and frozen', () => {

@@ -200,12 +200,30 @@ export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObj
 }
 
 /**
- * The text of `entry`'s metadata, cut from its cached JSON (no serialization), or undefined when
- * that text is not canonical. For Tables, whose rows carry each object's metadata.
+ * `entry`'s object for a read that neither modifies it nor keeps it past the call (a selector
+ * check, printing a Table row): the object parsed in this turn when there is one, else parsed
+ * afresh and neither frozen nor held to the end of the turn. A list of ten thousand objects then
+ * leaves garbage that dies young, rather than ten thousand frozen objects the collector must copy
+ * and promote before the turn ends (a 10,000-pod Table spent more time freezing than printing).
  */
-export function metadataText(entry: CachedObject): string | undefined {
-  const prefix = canonicalPrefix(entry.object.apiVersion, entry.object.kind);
+export function peekObject(entry: CachedObject): KubeObject {
+  if (entry instanceof CachedEntry) return entry.decoded ?? (JSON.parse(entry.json) as KubeObject);
+  return entry.object;
+}
+
+/** `entry`'s object ({@link peekObject}) and its metadata's text cut from the cached JSON, for a Table row. */
+export function printSource(entry: CachedObject): { object: KubeObject; metadata?: string } {
   const json = entry.json;
+  const object = entry instanceof CachedEntry ? (entry.decoded ?? (JSON.parse(json) as KubeObject)) : entry.object;
+  return { object, metadata: metadataText(json, object) };
+}
+
+/**
+ * The text of an object's metadata cut from `json`, the object's canonical JSON (no
+ * serialization), or undefined when that text is not canonical.
+ */
+export function metadataText(json: string, object: KubeObject): string | undefined {
+  const prefix = canonicalPrefix(object.apiVersion, object.kind);
   if (!prefix || !json.startsWith(prefix)) return undefined;
   const start = prefix.length - 1;
   const end = endOfValue(json, start);

@@ -4,7 +4,7 @@ import { apiVersionOf } from '../../api/registry.ts';
 import { CompactedError } from '../../storage/interface.ts';
 import { intParam, sendBytes, wantsTable } from '../http.ts';
 import { decodeStored, type CachedObject } from '../watch-cache.ts';
-import { metadataText } from '../stored-object.ts';
+import { peekObject, printSource } from '../stored-object.ts';
 import type { HandlerContext } from './context.ts';
 import { hasSelectors, MATCH_ALL, predicateFor, type ObjectPredicate } from './filter.ts';
 import { applyWarnings, tableBody } from './respond.ts';
@@ -62,7 +62,7 @@ export async function handleList(ctx: HandlerContext): Promise<void> {
   if (page.remaining !== undefined && page.remaining > 0 && !hasSelectors(ctx.query)) listMeta.remainingItemCount = page.remaining;
   applyWarnings(ctx);
   if (wantsTable(ctx.req)) {
-    sendBytes(ctx.res, 200, tableBody(ctx, page.items.map((i) => i.object), listMeta, page.items.map(metadataText)), 'application/json;as=Table;v=v1;g=meta.k8s.io');
+    sendBytes(ctx.res, 200, tableBody(ctx, page.items, listMeta, printSource), 'application/json;as=Table;v=v1;g=meta.k8s.io');
     return;
   }
   const head = `{"kind":${JSON.stringify(`${ctx.info.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(ctx.info))},"metadata":${JSON.stringify(listMeta)},"items":[`;
@@ -93,7 +93,7 @@ async function pageFromCache(ctx: HandlerContext, limit: number, predicate: Obje
   const cache = ctx.cache.resource(ctx.store.prefix);
   const revision = ctx.cache.currentRevision();
   const sorted = cache.sorted(scopePrefix(ctx));
-  const all = predicate === MATCH_ALL ? sorted : sorted.filter((entry) => predicate(entry.object));
+  const all = predicate === MATCH_ALL ? sorted : sorted.filter((entry) => predicate(peekObject(entry)));
   if (!limit || all.length <= limit) return { items: all, revision };
   const items = all.slice(0, limit);
   const last = items[items.length - 1].key.slice(ctx.store.prefix.length);

@@ -4,7 +4,7 @@ import { findResource } from '../../api/registry.ts';
 import type { KubeObject } from '../../api/object.ts';
 import type { HandlerContext } from './context.ts';
 import { tableBody, tableOf } from './respond.ts';
-import { decodeStored, encodeStored, metadataText } from '../stored-object.ts';
+import { decodeStored, encodeStored, printSource } from '../stored-object.ts';
 
 function contextFor(query = ''): HandlerContext {
   return { info: findResource('', 'v1', 'configmaps')!, query: new URLSearchParams(query) } as unknown as HandlerContext;
@@ -25,7 +25,7 @@ test('tableBody is the same Table as tableOf, in pieces, for empty, small and mu
       const ctx = contextFor(query);
       const items = configMaps(count);
       const meta = { resourceVersion: '42', continue: 'abc' };
-      const parts = tableBody(ctx, items, meta);
+      const parts = tableBody(ctx, items, meta, (object) => ({ object }));
       const whole = Buffer.concat(parts).toString('utf8');
       const expected = tableOf(ctx, items, meta) as { rows: { cells: unknown[] }[] };
       // Ages depend on the clock; compare everything else exactly.
@@ -43,8 +43,8 @@ test('tableBody with metadata cut from the cache writes the same rows as seriali
   const objects = entries.map((e) => e.object);
   for (const query of ['', 'includeObject=None', 'includeObject=Object']) {
     const ctx = contextFor(query);
-    const cut = Buffer.concat(tableBody(ctx, objects, { resourceVersion: '9' }, entries.map(metadataText))).toString('utf8');
-    const serialized = Buffer.concat(tableBody(ctx, objects, { resourceVersion: '9' })).toString('utf8');
+    const cut = Buffer.concat(tableBody(ctx, entries, { resourceVersion: '9' }, printSource)).toString('utf8');
+    const serialized = Buffer.concat(tableBody(ctx, objects, { resourceVersion: '9' }, (object) => ({ object }))).toString('utf8');
     // Same clock second in both (ages): compare parsed, ages masked.
     const mask = (text: string) => {
       const table = JSON.parse(text) as { rows: { cells: unknown[] }[] };

@@ -52,23 +52,36 @@ function rowObject(info: ResourceInfo, object: KubeObject, include: 'None' | 'Me
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata };
 }
 
+/** Prints one object at a time as a row of one resource's Table (see printTable). */
+export interface RowPrinter {
+  columnDefinitions: TableColumnDefinition[];
+  row(item: KubeObject): TableRow;
+}
+
 /**
- * Prints `items` of one resource as Table columns and rows. Columns are those Kubernetes 1.32
- * defines for the resource (all of them, wide ones with priority 1, since the apiserver always
- * prints wide and kubectl hides priority > 0 columns without `-o wide`); every row has one cell
- * per column. Objects are not modified; the returned column definitions are shared, so callers
- * must not modify them either.
+ * A printer of Table rows for one resource. Columns are those Kubernetes 1.32 defines for the
+ * resource (all of them, wide ones with priority 1, since the apiserver always prints wide and
+ * kubectl hides priority > 0 columns without `-o wide`); every row has one cell per column.
+ * Objects are not modified; the column definitions are shared, so callers must not modify them.
  */
-export function printTable(info: ResourceInfo, items: KubeObject[], options: PrintOptions): { columnDefinitions: TableColumnDefinition[]; rows: TableRow[] } {
+export function rowPrinter(info: ResourceInfo, options: PrintOptions): RowPrinter {
   const printer = printerFor(info.group, info.resource) ?? defaultPrinter;
   const ctx = { now: options.now ?? Date.now() };
   const include = options.includeObject ?? 'Metadata';
-  const rows = items.map((item): TableRow => {
-    const printed = printer.print(item, ctx);
-    const row: TableRow = { cells: printed.cells };
-    if (printed.conditions) row.conditions = printed.conditions;
-    row.object = rowObject(info, item, include);
-    return row;
-  });
-  return { columnDefinitions: printer.columns, rows };
+  return {
+    columnDefinitions: printer.columns,
+    row(item: KubeObject): TableRow {
+      const printed = printer.print(item, ctx);
+      const row: TableRow = { cells: printed.cells };
+      if (printed.conditions) row.conditions = printed.conditions;
+      row.object = rowObject(info, item, include);
+      return row;
+    },
+  };
+}
+
+/** Prints `items` of one resource as Table columns and rows (see rowPrinter). */
+export function printTable(info: ResourceInfo, items: KubeObject[], options: PrintOptions): { columnDefinitions: TableColumnDefinition[]; rows: TableRow[] } {
+  const printer = rowPrinter(info, options);
+  return { columnDefinitions: printer.columnDefinitions, rows: items.map((item) => printer.row(item)) };
 }
