@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { KubeObject } from '../api/object.ts';
-import { decodeStored, encodeForWrite, encodeStored, forgetWritten, metadataText, peekObject, printSource } from './stored-object.ts';
+import { decodeStored, encodeForWrite, encodeStored, forgetWritten, metadataText, peekObject, readWithMetadataSpan } from './stored-object.ts';
 
 /** Metadata and data with everything a string scanner can trip over: quotes, escapes, braces, non-ASCII. */
 function tricky(): KubeObject {
   return {
     data: { 'a"b': '}{][\\"\\\\', emoji: 'ü😀', nested: '{"metadata":{"x":1}}' },
     kind: 'ConfigMap',
-    metadata: { name: 'cm', namespace: 'default', resourceVersion: '3', labels: { 'x"}': '\\' }, annotations: { note: '"metadata":{' } },
+    metadata: { name: 'cm', namespace: 'default', resourceVersion: '3', labels: { 'x"}': '\\' }, annotations: { note: '"metadata":{', 'ü': '😀' } },
     apiVersion: 'v1',
   };
 }
@@ -50,20 +50,21 @@ test('metadataText cuts exactly the metadata out of the cached text', () => {
   assert.equal(metadataText(foreign.json, foreign.object), undefined);
 });
 
-test('peekObject and printSource read an entry in a later turn without freezing or holding what they parse', async () => {
+test('peekObject and readWithMetadataSpan read an entry in a later turn without freezing or holding what they parse', async () => {
   const entry = decodeStored({ key: 'k', value: encodeStored(tricky()), createRevision: 1, modRevision: 5 });
   await new Promise((resolve) => setImmediate(resolve)); // the turn that parsed it is over
   const peeked = peekObject(entry);
   assert.equal(Object.isFrozen(peeked), false);
   assert.notEqual(peekObject(entry), peeked, 'not held: each read parses afresh');
   assert.deepEqual(peeked, JSON.parse(JSON.stringify(entry.object)));
-  const source = printSource(entry);
+  const source = readWithMetadataSpan(entry);
   assert.deepEqual(source.object, peeked);
-  assert.deepEqual(JSON.parse(source.metadata!), peeked.metadata);
+  const [start, end] = source.metadataSpan!;
+  assert.deepEqual(JSON.parse(entry.bytes.toString('utf8', start, end)), peeked.metadata, 'byte offsets, with non-ASCII text in the labels');
   // In the turn that parsed (and froze) it, the same object is shared rather than parsed again.
   const frozen = entry.object;
   assert.equal(peekObject(entry), frozen);
-  assert.equal(printSource(entry).object, frozen);
+  assert.equal(readWithMetadataSpan(entry).object, frozen);
 });
 
 test('a value encoded for a write decodes to the handed-over object, equal to parsing the value, and frozen', () => {

@@ -23,6 +23,11 @@ export interface CachedObject {
   json: string;
   bytes: Buffer;
   revision: number;
+  /**
+   * The entry's Table row as last printed, kept by handlers/cached-table-rows.ts (entries never
+   * change: a new revision is a new entry). Derived data, never part of the object.
+   */
+  tableRow?: unknown;
 }
 
 /**
@@ -39,6 +44,7 @@ export interface CachedObject {
 class CachedEntry implements CachedObject {
   /** The parsed object while this turn of the event loop lasts (the write that produced it, watchers' predicates). */
   decoded: KubeObject | undefined;
+  tableRow?: unknown;
 
   constructor(
     readonly key: string,
@@ -211,11 +217,18 @@ export function peekObject(entry: CachedObject): KubeObject {
   return entry.object;
 }
 
-/** `entry`'s object ({@link peekObject}) and its metadata's text cut from the cached JSON, for a Table row. */
-export function printSource(entry: CachedObject): { object: KubeObject; metadata?: string } {
+/**
+ * `entry`'s object ({@link peekObject}) and where its metadata's JSON lies in `entry.bytes` (byte
+ * offsets), for a Table row; no span when the cached text is not canonical.
+ */
+export function readWithMetadataSpan(entry: CachedObject): { object: KubeObject; metadataSpan?: [number, number] } {
   const json = entry.json;
   const object = entry instanceof CachedEntry ? (entry.decoded ?? (JSON.parse(json) as KubeObject)) : entry.object;
-  return { object, metadata: metadataText(json, object) };
+  const range = metadataRange(json, object);
+  if (!range) return { object };
+  // The canonical prefix is ASCII, so the start is the same in characters and bytes.
+  const [start, end] = range;
+  return { object, metadataSpan: [start, start + Buffer.byteLength(json.slice(start, end))] };
 }
 
 /**
@@ -223,11 +236,17 @@ export function printSource(entry: CachedObject): { object: KubeObject; metadata
  * serialization), or undefined when that text is not canonical.
  */
 export function metadataText(json: string, object: KubeObject): string | undefined {
+  const range = metadataRange(json, object);
+  return range && json.slice(range[0], range[1]);
+}
+
+/** Where the metadata object lies in canonical `json` (character offsets), or undefined. */
+function metadataRange(json: string, object: KubeObject): [number, number] | undefined {
   const prefix = canonicalPrefix(object.apiVersion, object.kind);
   if (!prefix || !json.startsWith(prefix)) return undefined;
   const start = prefix.length - 1;
   const end = endOfValue(json, start);
-  return end < 0 ? undefined : json.slice(start, end);
+  return end < 0 ? undefined : [start, end];
 }
 
 /** The index just past the JSON object or array that starts at `start` in `text`, or -1. */

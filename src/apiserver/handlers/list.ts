@@ -4,7 +4,8 @@ import { apiVersionOf } from '../../api/registry.ts';
 import { CompactedError } from '../../storage/interface.ts';
 import { intParam, sendBytes, wantsTable } from '../http.ts';
 import { decodeStored, type CachedObject } from '../watch-cache.ts';
-import { peekObject, printSource } from '../stored-object.ts';
+import { peekObject } from '../stored-object.ts';
+import { cachedRowText } from './cached-table-rows.ts';
 import type { HandlerContext } from './context.ts';
 import { hasSelectors, MATCH_ALL, predicateFor, type ObjectPredicate } from './filter.ts';
 import { applyWarnings, tableBody } from './respond.ts';
@@ -62,7 +63,7 @@ export async function handleList(ctx: HandlerContext): Promise<void> {
   if (page.remaining !== undefined && page.remaining > 0 && !hasSelectors(ctx.query)) listMeta.remainingItemCount = page.remaining;
   applyWarnings(ctx);
   if (wantsTable(ctx.req)) {
-    sendBytes(ctx.res, 200, tableBody(ctx, page.items, listMeta, printSource), 'application/json;as=Table;v=v1;g=meta.k8s.io');
+    sendBytes(ctx.res, 200, tableBody(ctx, page.items, listMeta, cachedRowText), 'application/json;as=Table;v=v1;g=meta.k8s.io');
     return;
   }
   const head = `{"kind":${JSON.stringify(`${ctx.info.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(ctx.info))},"metadata":${JSON.stringify(listMeta)},"items":[`;

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { findResource } from '../../api/registry.ts';
 import type { KubeObject } from '../../api/object.ts';
 import type { HandlerContext } from './context.ts';
-import { tableBody, tableOf } from './respond.ts';
-import { decodeStored, encodeStored, printSource } from '../stored-object.ts';
+import { objectRowText, tableBody, tableOf } from './respond.ts';
+import { cachedRowText } from './cached-table-rows.ts';
+import { decodeStored, encodeStored } from '../stored-object.ts';
 
 function contextFor(query = ''): HandlerContext {
   return { info: findResource('', 'v1', 'configmaps')!, query: new URLSearchParams(query) } as unknown as HandlerContext;
@@ -25,7 +26,7 @@ test('tableBody is the same Table as tableOf, in pieces, for empty, small and mu
       const ctx = contextFor(query);
       const items = configMaps(count);
       const meta = { resourceVersion: '42', continue: 'abc' };
-      const parts = tableBody(ctx, items, meta, (object) => ({ object }));
+      const parts = tableBody(ctx, items, meta, objectRowText);
       const whole = Buffer.concat(parts).toString('utf8');
       const expected = tableOf(ctx, items, meta) as { rows: { cells: unknown[] }[] };
       // Ages depend on the clock; compare everything else exactly.
@@ -38,13 +39,14 @@ test('tableBody is the same Table as tableOf, in pieces, for empty, small and mu
   }
 });
 
-test('tableBody with metadata cut from the cache writes the same rows as serializing it', () => {
+test('rows of cache entries (printed, then remembered and re-aged) are the rows printed from the objects', () => {
   const entries = configMaps(50).map((o, i) => decodeStored({ key: `k${i}`, value: encodeStored(o), createRevision: 1, modRevision: i + 1 }));
   const objects = entries.map((e) => e.object);
   for (const query of ['', 'includeObject=None', 'includeObject=Object']) {
     const ctx = contextFor(query);
-    const cut = Buffer.concat(tableBody(ctx, entries, { resourceVersion: '9' }, printSource)).toString('utf8');
-    const serialized = Buffer.concat(tableBody(ctx, objects, { resourceVersion: '9' }, (object) => ({ object }))).toString('utf8');
+    const cut = Buffer.concat(tableBody(ctx, entries, { resourceVersion: '9' }, cachedRowText)).toString('utf8');
+    const remembered = Buffer.concat(tableBody(ctx, entries, { resourceVersion: '9' }, cachedRowText)).toString('utf8');
+    const serialized = Buffer.concat(tableBody(ctx, objects, { resourceVersion: '9' }, objectRowText)).toString('utf8');
     // Same clock second in both (ages): compare parsed, ages masked.
     const mask = (text: string) => {
       const table = JSON.parse(text) as { rows: { cells: unknown[] }[] };
@@ -52,5 +54,6 @@ test('tableBody with metadata cut from the cache writes the same rows as seriali
       return table;
     };
     assert.deepEqual(mask(cut), mask(serialized), query);
+    assert.deepEqual(mask(remembered), mask(serialized), `${query} (remembered rows)`);
   }
 });

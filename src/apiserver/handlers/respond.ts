@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../api/object.ts';
-import { printTable, rowPrinter, type TableRow } from '../tables/table.ts';
+import { printTable, rowPrinter, type RowPrinter } from '../tables/table.ts';
 import { sendRaw, wantsTable } from '../http.ts';
 import type { HandlerContext } from './context.ts';
 
@@ -25,33 +25,22 @@ export function tableOf(ctx: HandlerContext, items: KubeObject[], listMeta: Reco
 /** Rows are serialized into pieces of about this many characters, each encoded once. */
 const PIECE_CHARS = 32 * 1024;
 
-/** One item of a Table being written: the object, and its metadata's JSON when already at hand. */
-export interface TableSource {
-  object: KubeObject;
-  metadata?: string;
-}
-
 /**
- * A Table of `items` as the pieces of its JSON body, for large lists. Each item is read with
- * `read`, printed and serialized before the next is read, so a caller can hand out objects it
- * parses for this row alone (the watch cache keeps only bytes): they die young instead of ten
- * thousand of them living through the whole request. Rows are gathered into pieces of ~32 K
- * characters, so no string or buffer of the whole body is ever built (encoding one multi-megabyte
- * string costs more than printing the rows). With a source's `metadata` (its JSON, e.g. cut from
- * the cached text), rows carrying PartialObjectMetadata reuse that text instead of serializing it.
+ * A Table of `items` as the pieces of its JSON body, for large lists. `rowText` gives each item's
+ * row as JSON text: printed from the object ({@link objectRowText}), or taken from what the watch
+ * cache remembers (cached-table-rows.ts), so that a caller holding only bytes need not parse every
+ * object. Rows are gathered into pieces of ~32 K characters, so no string or buffer of the whole
+ * body is ever built (encoding one multi-megabyte string costs more than printing the rows).
  */
-export function tableBody<T>(ctx: HandlerContext, items: readonly T[], listMeta: Record<string, unknown>, read: (item: T) => TableSource): Buffer[] {
-  const include = includeObjectOf(ctx.query);
-  const printer = rowPrinter(ctx.info, { includeObject: include, now: Date.now() });
+export function tableBody<T>(ctx: HandlerContext, items: readonly T[], listMeta: Record<string, unknown>, rowText: (item: T, printer: RowPrinter) => string): Buffer[] {
+  const printer = rowPrinter(ctx.info, { includeObject: includeObjectOf(ctx.query), now: Date.now() });
   const head = JSON.stringify({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, columnDefinitions: printer.columnDefinitions });
   // The envelope ends with its last field; the rows array is appended as the last field instead.
   const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"rows":[`)];
   let piece: string[] = [];
   let chars = 0;
   for (let i = 0; i < items.length; i++) {
-    const source = read(items[i]);
-    const row = printer.row(source.object);
-    const text = include === 'Metadata' && source.metadata !== undefined ? rowWithMetadata(row, source.metadata) : JSON.stringify(row);
+    const text = rowText(items[i], printer);
     piece.push(i === 0 ? text : `,${text}`);
     chars += text.length + 1;
     if (chars >= PIECE_CHARS) {
@@ -65,10 +54,9 @@ export function tableBody<T>(ctx: HandlerContext, items: readonly T[], listMeta:
   return parts;
 }
 
-/** JSON.stringify(row) for a row whose object is PartialObjectMetadata, with the metadata's JSON given. */
-function rowWithMetadata(row: TableRow, metadata: string): string {
-  const conditions = row.conditions ? `,"conditions":${JSON.stringify(row.conditions)}` : '';
-  return `{"cells":${JSON.stringify(row.cells)}${conditions},"object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":${metadata}}}`;
+/** A row printed from the object itself. */
+export function objectRowText(object: KubeObject, printer: RowPrinter): string {
+  return JSON.stringify(printer.row(object));
 }
 
 /** Adds Warning headers collected during the request (field validation in Warn mode). */

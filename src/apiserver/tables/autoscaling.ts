@@ -5,11 +5,10 @@
 import type { V1PodDisruptionBudget, V2HorizontalPodAutoscaler, V2MetricSpec, V2MetricStatus } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
-import { since } from './duration.ts';
+import { creationAge } from './duration.ts';
 import { intOrString } from './format.ts';
 import { ageColumn, column, nameColumn, type PrintContext, type Printer } from './printer.ts';
 
-const age = (object: KubeObject, ctx: PrintContext) => since(object.metadata.creationTimestamp, ctx.now);
 
 /** A Quantity pointer's String(): Go prints `<nil>` for a nil *Quantity. */
 function q(value: unknown): string {
@@ -94,7 +93,7 @@ export const horizontalPodAutoscalerPrinter: Printer = {
     const { specs, statuses } = metricsOf(hpa);
     const minPods = hpa.spec?.minReplicas === undefined || hpa.spec.minReplicas === null ? '<unset>' : String(hpa.spec.minReplicas);
     return {
-      cells: [object.metadata.name, `${ref?.kind ?? ''}/${ref?.name ?? ''}`, formatHpaMetrics(specs, statuses), minPods, hpa.spec?.maxReplicas ?? 0, hpa.status?.currentReplicas ?? 0, age(object, ctx)],
+      cells: [object.metadata.name, `${ref?.kind ?? ''}/${ref?.name ?? ''}`, formatHpaMetrics(specs, statuses), minPods, hpa.spec?.maxReplicas ?? 0, hpa.status?.currentReplicas ?? 0, creationAge(ctx, object)],
     };
   },
 };
@@ -113,6 +112,6 @@ export const podDisruptionBudgetPrinter: Printer = {
     const spec = pdb.spec ?? {};
     const min = spec.minAvailable === undefined || spec.minAvailable === null ? 'N/A' : intOrString(spec.minAvailable);
     const max = spec.maxUnavailable === undefined || spec.maxUnavailable === null ? 'N/A' : intOrString(spec.maxUnavailable);
-    return { cells: [object.metadata.name, min, max, pdb.status?.disruptionsAllowed ?? 0, age(object, ctx)] };
+    return { cells: [object.metadata.name, min, max, pdb.status?.disruptionsAllowed ?? 0, creationAge(ctx, object)] };
   },
 };

@@ -6,11 +6,10 @@ import type { RbacV1Subject, V1ConfigMap, V1ControllerRevision, V1Lease, V1Prior
 import type { KubeObject } from '../../api/object.ts';
 import { parseApiVersion } from '../../api/registry.ts';
 import { doc } from './descriptions.ts';
-import { since } from './duration.ts';
+import { creationAge } from './duration.ts';
 import { quantity } from './format.ts';
 import { ageColumn, column, nameColumn, type PrintContext, type Printer } from './printer.ts';
 
-const age = (object: KubeObject, ctx: PrintContext) => since(object.metadata.creationTimestamp, ctx.now);
 const count = (map: object | undefined) => Object.keys(map ?? {}).length;
 
 /** The ConfigMap printer: NAME DATA AGE, DATA counting data and binaryData keys. */
@@ -18,7 +17,7 @@ export const configMapPrinter: Printer = {
   columns: [nameColumn(), column('Data', 'string', doc('V1ConfigMap', 'data')), ageColumn()],
   print(object, ctx) {
     const cm = object as unknown as V1ConfigMap;
-    return { cells: [object.metadata.name, count(cm.data) + count(cm.binaryData), age(object, ctx)] };
+    return { cells: [object.metadata.name, count(cm.data) + count(cm.binaryData), creationAge(ctx, object)] };
   },
 };
 
@@ -28,7 +27,7 @@ export const secretPrinter: Printer = {
   print(object, ctx) {
     const secret = object as unknown as V1Secret;
     // stringData is merged into data on write, so only data is counted.
-    return { cells: [object.metadata.name, secret.type ?? '', count(secret.data), age(object, ctx)] };
+    return { cells: [object.metadata.name, secret.type ?? '', count(secret.data), creationAge(ctx, object)] };
   },
 };
 
@@ -37,7 +36,7 @@ export const serviceAccountPrinter: Printer = {
   columns: [nameColumn(), column('Secrets', 'string', doc('V1ServiceAccount', 'secrets')), ageColumn()],
   print(object, ctx) {
     const sa = object as unknown as V1ServiceAccount;
-    return { cells: [object.metadata.name, sa.secrets?.length ?? 0, age(object, ctx)] };
+    return { cells: [object.metadata.name, sa.secrets?.length ?? 0, creationAge(ctx, object)] };
   },
 };
 
@@ -46,7 +45,7 @@ export const leasePrinter: Printer = {
   columns: [nameColumn(), column('Holder', 'string', doc('V1LeaseSpec', 'holderIdentity')), ageColumn()],
   print(object, ctx) {
     const lease = object as unknown as V1Lease;
-    return { cells: [object.metadata.name, lease.spec?.holderIdentity ?? '', age(object, ctx)] };
+    return { cells: [object.metadata.name, lease.spec?.holderIdentity ?? '', creationAge(ctx, object)] };
   },
 };
 
@@ -61,7 +60,7 @@ export const priorityClassPrinter: Printer = {
   ],
   print(object, ctx) {
     const pc = object as unknown as V1PriorityClass;
-    return { cells: [object.metadata.name, pc.value ?? 0, pc.globalDefault ?? false, age(object, ctx), pc.preemptionPolicy ?? ''] };
+    return { cells: [object.metadata.name, pc.value ?? 0, pc.globalDefault ?? false, creationAge(ctx, object), pc.preemptionPolicy ?? ''] };
   },
 };
 
@@ -91,7 +90,7 @@ function bindingPrinter(kind: 'roleBinding' | 'clusterRoleBinding'): Printer {
     print(object, ctx) {
       const binding = object as unknown as V1RoleBinding;
       const role = `${binding.roleRef?.kind ?? ''}/${binding.roleRef?.name ?? ''}`;
-      return { cells: [object.metadata.name, role, age(object, ctx), ...subjectColumns(binding.subjects)] };
+      return { cells: [object.metadata.name, role, creationAge(ctx, object), ...subjectColumns(binding.subjects)] };
     },
   };
 }
@@ -124,7 +123,7 @@ export const resourceQuotaPrinter: Printer = {
     ageColumn(),
   ],
   print(object, ctx) {
-    return { cells: [object.metadata.name, ...quotaCells(object as unknown as V1ResourceQuota), age(object, ctx)] };
+    return { cells: [object.metadata.name, ...quotaCells(object as unknown as V1ResourceQuota), creationAge(ctx, object)] };
   },
 };
 
@@ -147,6 +146,6 @@ export const controllerRevisionPrinter: Printer = {
   ],
   print(object, ctx) {
     const revision = (object as unknown as V1ControllerRevision).revision ?? 0;
-    return { cells: [object.metadata.name, controllerOf(object), revision, age(object, ctx)] };
+    return { cells: [object.metadata.name, controllerOf(object), revision, creationAge(ctx, object)] };
   },
 };

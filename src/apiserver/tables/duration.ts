@@ -55,6 +55,51 @@ export function parseTime(timestamp: unknown): number | undefined {
  * timestamp is unset (the zero time in Go).
  */
 export function since(timestamp: unknown, now: number): string {
+  return age({ now }, timestamp);
+}
+
+/** The clock a Table is printed against; `markAges` asks for {@link AgeCell}s instead of plain text. */
+export interface AgeClock {
+  now: number;
+  /**
+   * Set when the printed row is remembered and printed again later (see tables/remembered-row.ts):
+   * ages then come back as AgeCell markers, so the row can be re-aged without printing it anew.
+   */
+  markAges?: boolean;
+}
+
+/**
+ * A cell reading `before + humanDuration(now - from) + after`. It is a String object, so it
+ * serializes as its text; `at(now)` gives the text at another clock.
+ */
+export class AgeCell extends String {
+  constructor(
+    readonly from: number,
+    readonly before: string,
+    readonly after: string,
+    now: number,
+  ) {
+    super(before + humanDuration(now - from) + after);
+  }
+
+  at(now: number): string {
+    return this.before + humanDuration(now - this.from) + this.after;
+  }
+}
+
+/** The age of `timestamp` on `clock` (as {@link since}); an AgeCell when the clock marks ages. */
+export function age(clock: AgeClock, timestamp: unknown): string {
   const ms = parseTime(timestamp);
-  return ms === undefined ? '<unknown>' : humanDuration(now - ms);
+  return ms === undefined ? '<unknown>' : elapsed(clock, ms);
+}
+
+/** The age of an object (its creationTimestamp) on `clock`: every AGE column. */
+export function creationAge(clock: AgeClock, object: { metadata: { creationTimestamp?: string } }): string {
+  return age(clock, object.metadata.creationTimestamp);
+}
+
+/** `before + humanDuration(now - from) + after` on `clock`; an AgeCell when the clock marks ages. */
+export function elapsed(clock: AgeClock, from: number, before = '', after = ''): string {
+  // Typed as text: JSON.stringify and template literals treat the String object as its text.
+  return clock.markAges ? (new AgeCell(from, before, after, clock.now) as unknown as string) : before + humanDuration(clock.now - from) + after;
 }

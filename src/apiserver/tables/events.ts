@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
-import { parseTime, since } from './duration.ts';
+import { age, parseTime } from './duration.ts';
 import { column, nameColumn, type PrintContext, type Printer } from './printer.ts';
 
 /** The core/v1 Event fields the printer reads (JSON names, timestamps as strings). */
@@ -68,11 +68,11 @@ function eventSource(event: CoreEvent): string {
 
 function eventCells(name: string, event: CoreEvent, ctx: PrintContext): unknown[] {
   // firstTimestamp falls back to eventTime (events created through the new API carry only that).
-  const first = parseTime(event.firstTimestamp) !== undefined ? since(event.firstTimestamp, ctx.now) : since(event.eventTime, ctx.now);
-  let last = parseTime(event.lastTimestamp) !== undefined ? since(event.lastTimestamp, ctx.now) : first;
+  const first = parseTime(event.firstTimestamp) !== undefined ? age(ctx, event.firstTimestamp) : age(ctx, event.eventTime);
+  let last = parseTime(event.lastTimestamp) !== undefined ? age(ctx, event.lastTimestamp) : first;
   let count = event.count ?? 0;
   if (event.series) {
-    last = since(event.series.lastObservedTime, ctx.now);
+    last = age(ctx, event.series.lastObservedTime);
     count = event.series.count ?? 0;
   } else if (count === 0) {
     // Singleton events don't set a count in the new API.

@@ -4,7 +4,7 @@
  */
 import type { V1Namespace, V1Node } from '@kubernetes/client-node';
 import { doc } from './descriptions.ts';
-import { since } from './duration.ts';
+import { creationAge } from './duration.ts';
 import { ageColumn, column, nameColumn, type Printer } from './printer.ts';
 
 /** Label prefix whose suffix names a role (`node-role.kubernetes.io/control-plane`). */
@@ -64,7 +64,7 @@ export const nodePrinter: Printer = {
         object.metadata.name,
         nodeStatus(node),
         roles || '<none>',
-        since(object.metadata.creationTimestamp, ctx.now),
+        creationAge(ctx, object),
         info?.kubeletVersion ?? '',
         address(node, 'InternalIP'),
         address(node, 'ExternalIP'),
@@ -81,6 +81,6 @@ export const namespacePrinter: Printer = {
   columns: [nameColumn(), column('Status', 'string', 'The status of the namespace'), ageColumn()],
   print(object, ctx) {
     const ns = object as unknown as V1Namespace;
-    return { cells: [object.metadata.name, ns.status?.phase ?? '', since(object.metadata.creationTimestamp, ctx.now)] };
+    return { cells: [object.metadata.name, ns.status?.phase ?? '', creationAge(ctx, object)] };
   },
 };

@@ -6,7 +6,7 @@
 import type { V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
-import { humanDuration, parseTime, since } from './duration.ts';
+import { creationAge, elapsed, parseTime } from './duration.ts';
 import { ageColumn, column, nameColumn, type PrintContext, type PrintedRow, type Printer, type TableRowCondition } from './printer.ts';
 
 const columns = [
@@ -155,13 +155,13 @@ function printPod(object: KubeObject, ctx: PrintContext): PrintedRow {
     walkContainers(pod, tally);
   }
   const reason = finalReason(pod, tally.reason);
-  const restarts = tally.restarts !== 0 && tally.lastRestart !== 0 ? `${tally.restarts} (${humanDuration(ctx.now - tally.lastRestart)} ago)` : String(tally.restarts);
+  const restarts = tally.restarts !== 0 && tally.lastRestart !== 0 ? elapsed(ctx, tally.lastRestart, `${tally.restarts} (`, ' ago)') : String(tally.restarts);
   const cells = [
     object.metadata.name,
     `${tally.ready}/${total}`,
     reason,
     restarts,
-    since(object.metadata.creationTimestamp, ctx.now),
+    creationAge(ctx, object),
     podIP(pod),
     pod.spec?.nodeName || '<none>',
     pod.status?.nominatedNodeName || '<none>',

@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
+import type { AgeClock } from './duration.ts';
 
 /** One column of a meta.k8s.io/v1 Table, with Kubernetes' field names. */
 export interface TableColumnDefinition {
@@ -31,9 +32,7 @@ export interface PrintedRow {
 }
 
 /** Context shared by all rows of one Table: the clock that ages are measured against (ms since epoch). */
-export interface PrintContext {
-  now: number;
-}
+export type PrintContext = AgeClock;
 
 /** A server-side printer for one resource. */
 export interface Printer {

@@ -5,11 +5,10 @@
 import type { V1EndpointSlice, V1Endpoints, V1Ingress, V1IngressClass, V1NetworkPolicy, V1Service } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
-import { since } from './duration.ts';
+import { creationAge } from './duration.ts';
 import { formatLabels, formatLabelSelector, listWithMore } from './format.ts';
 import { ageColumn, column, nameColumn, type PrintContext, type Printer } from './printer.ts';
 
-const age = (object: KubeObject, ctx: PrintContext) => since(object.metadata.creationTimestamp, ctx.now);
 
 /** Unique load-balancer IPs (or hostnames), sorted, comma-joined. Never clipped: the server prints wide. */
 function loadBalancerIngress(ingress: Array<{ ip?: string; hostname?: string }> | undefined): string {
@@ -63,7 +62,7 @@ export const servicePrinter: Printer = {
     const svc = object as unknown as V1Service;
     const spec = svc.spec ?? {};
     const clusterIP = spec.clusterIPs?.[0] || spec.clusterIP || '<none>';
-    return { cells: [object.metadata.name, spec.type ?? 'ClusterIP', clusterIP, externalIP(svc), portString(svc), age(object, ctx), formatLabels(spec.selector)] };
+    return { cells: [object.metadata.name, spec.type ?? 'ClusterIP', clusterIP, externalIP(svc), portString(svc), creationAge(ctx, object), formatLabels(spec.selector)] };
   },
 };
 
@@ -108,7 +107,7 @@ function formatEndpoints(endpoints: V1Endpoints): string {
 export const endpointsPrinter: Printer = {
   columns: [nameColumn(), column('Endpoints', 'string', doc('V1Endpoints', 'subsets')), ageColumn()],
   print(object, ctx) {
-    return { cells: [object.metadata.name, formatEndpoints(object as unknown as V1Endpoints), age(object, ctx)] };
+    return { cells: [object.metadata.name, formatEndpoints(object as unknown as V1Endpoints), creationAge(ctx, object)] };
   },
 };
 
@@ -130,7 +129,7 @@ export const endpointSlicePrinter: Printer = {
     const slice = object as unknown as V1EndpointSlice;
     const ports = (slice.ports ?? []).map((p) => (p.port !== undefined && p.port !== null ? String(p.port) : (p.name ?? '*')));
     const addresses = (slice.endpoints ?? []).flatMap((e) => e.addresses ?? []);
-    return { cells: [object.metadata.name, slice.addressType ?? '', firstOf(ports), firstOf(addresses), age(object, ctx)] };
+    return { cells: [object.metadata.name, slice.addressType ?? '', firstOf(ports), firstOf(addresses), creationAge(ctx, object)] };
   },
 };
 
@@ -162,7 +161,7 @@ export const ingressPrinter: Printer = {
     const ing = object as unknown as V1Ingress;
     const ports = (ing.spec?.tls ?? []).length > 0 ? '80, 443' : '80';
     const address = loadBalancerIngress(ing.status?.loadBalancer?.ingress);
-    return { cells: [object.metadata.name, ing.spec?.ingressClassName ?? '<none>', formatHosts(ing.spec?.rules ?? []), address, ports, age(object, ctx)] };
+    return { cells: [object.metadata.name, ing.spec?.ingressClassName ?? '<none>', formatHosts(ing.spec?.rules ?? []), address, ports, creationAge(ctx, object)] };
   },
 };
 
@@ -178,7 +177,7 @@ export const ingressClassPrinter: Printer = {
     const ic = object as unknown as V1IngressClass;
     const p = ic.spec?.parameters;
     const parameters = p ? `${p.kind}${p.apiGroup !== undefined && p.apiGroup !== null ? `.${p.apiGroup}` : ''}/${p.name}` : '<none>';
-    return { cells: [object.metadata.name, ic.spec?.controller ?? '', parameters, age(object, ctx)] };
+    return { cells: [object.metadata.name, ic.spec?.controller ?? '', parameters, creationAge(ctx, object)] };
   },
 };
 
@@ -188,6 +187,6 @@ export const networkPolicyPrinter: Printer = {
   print(object, ctx) {
     const np = object as unknown as V1NetworkPolicy;
     // podSelector is a struct, not a pointer, in Kubernetes: an absent one is the empty selector.
-    return { cells: [object.metadata.name, formatLabelSelector(np.spec?.podSelector ?? {}), age(object, ctx)] };
+    return { cells: [object.metadata.name, formatLabelSelector(np.spec?.podSelector ?? {}), creationAge(ctx, object)] };
   },
 };

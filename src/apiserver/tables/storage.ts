@@ -5,11 +5,10 @@
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
-import { since } from './duration.ts';
+import { creationAge } from './duration.ts';
 import { quantity } from './format.ts';
 import { ageColumn, column, nameColumn, type PrintContext, type Printer } from './printer.ts';
 
-const age = (object: KubeObject, ctx: PrintContext) => since(object.metadata.creationTimestamp, ctx.now);
 
 /** The beta annotation that, when present, names the class instead of spec.storageClassName. */
 const BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';
@@ -65,7 +64,7 @@ export const persistentVolumePrinter: Printer = {
         storageClassOf(object, spec.storageClassName),
         spec.volumeAttributesClassName ?? '<unset>',
         pv.status?.reason ?? '',
-        age(object, ctx),
+        creationAge(ctx, object),
         spec.volumeMode ?? '<unset>',
       ],
     };
@@ -99,7 +98,7 @@ export const persistentVolumeClaimPrinter: Printer = {
         bound ? accessModes(pvc.status?.accessModes) : '',
         storageClassOf(object, spec.storageClassName),
         spec.volumeAttributesClassName ?? '<unset>',
-        age(object, ctx),
+        creationAge(ctx, object),
         spec.volumeMode ?? '<unset>',
       ],
     };
@@ -121,6 +120,6 @@ export const storageClassPrinter: Printer = {
     const annotations = object.metadata.annotations ?? {};
     const isDefault = annotations[DEFAULT_CLASS] === 'true' || annotations[BETA_DEFAULT_CLASS] === 'true';
     const name = isDefault ? `${object.metadata.name} (default)` : object.metadata.name;
-    return { cells: [name, sc.provisioner ?? '', sc.reclaimPolicy ?? 'Delete', sc.volumeBindingMode ?? 'Immediate', sc.allowVolumeExpansion ?? false, age(object, ctx)] };
+    return { cells: [name, sc.provisioner ?? '', sc.reclaimPolicy ?? 'Delete', sc.volumeBindingMode ?? 'Immediate', sc.allowVolumeExpansion ?? false, creationAge(ctx, object)] };
   },
 };

@@ -55,7 +55,16 @@ function rowObject(info: ResourceInfo, object: KubeObject, include: 'None' | 'Me
 /** Prints one object at a time as a row of one resource's Table (see printTable). */
 export interface RowPrinter {
   columnDefinitions: TableColumnDefinition[];
+  /** The resource's printer (rows remembered with it can be reused by any RowPrinter of the same). */
+  printer: Printer;
+  include: 'None' | 'Metadata' | 'Object';
+  now: number;
   row(item: KubeObject): TableRow;
+}
+
+/** The text of a row's `object` field for includeObject=Metadata, given the metadata's JSON. */
+export function metadataRowObject(metadataJson: string): string {
+  return `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":${metadataJson}}`;
 }
 
 /**
@@ -70,6 +79,9 @@ export function rowPrinter(info: ResourceInfo, options: PrintOptions): RowPrinte
   const include = options.includeObject ?? 'Metadata';
   return {
     columnDefinitions: printer.columns,
+    printer,
+    include,
+    now: ctx.now,
     row(item: KubeObject): TableRow {
       const printed = printer.print(item, ctx);
       const row: TableRow = { cells: printed.cells };

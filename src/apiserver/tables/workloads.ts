@@ -5,13 +5,12 @@
 import type { V1CronJob, V1DaemonSet, V1Deployment, V1Job, V1JobCondition, V1ReplicaSet, V1ReplicationController, V1StatefulSet } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
-import { humanDuration, parseTime, since } from './duration.ts';
+import { age, creationAge, elapsed, humanDuration, parseTime } from './duration.ts';
 import { boolPtr, containerCells, formatLabels, formatLabelSelector, selectorString } from './format.ts';
 import { ageColumn, column, CONTAINERS_DESCRIPTION, IMAGES_DESCRIPTION, nameColumn, type PrintContext, type Printer } from './printer.ts';
 
 const containersColumn = () => column('Containers', 'string', CONTAINERS_DESCRIPTION, 1);
 const imagesColumn = () => column('Images', 'string', IMAGES_DESCRIPTION, 1);
-const age = (object: KubeObject, ctx: PrintContext) => since(object.metadata.creationTimestamp, ctx.now);
 
 /** Replicas of a scalable workload; v1 defaulting makes an unset spec.replicas 1. */
 function desired(replicas: number | undefined): number {
@@ -36,7 +35,7 @@ export const deploymentPrinter: Printer = {
     // printDeployment uses the raw selector string: '' for an empty selector, <invalid> on error.
     const selector = selectorString(d.spec?.selector) ?? '<invalid>';
     return {
-      cells: [object.metadata.name, `${status.readyReplicas ?? 0}/${desired(d.spec?.replicas)}`, status.updatedReplicas ?? 0, status.availableReplicas ?? 0, age(object, ctx), ...containerCells(d.spec?.template?.spec?.containers), selector],
+      cells: [object.metadata.name, `${status.readyReplicas ?? 0}/${desired(d.spec?.replicas)}`, status.updatedReplicas ?? 0, status.availableReplicas ?? 0, creationAge(ctx, object), ...containerCells(d.spec?.template?.spec?.containers), selector],
     };
   },
 };
@@ -57,7 +56,7 @@ export const replicaSetPrinter: Printer = {
     const rs = object as unknown as V1ReplicaSet;
     const status = rs.status;
     return {
-      cells: [object.metadata.name, desired(rs.spec?.replicas), status?.replicas ?? 0, status?.readyReplicas ?? 0, age(object, ctx), ...containerCells(rs.spec?.template?.spec?.containers), formatLabelSelector(rs.spec?.selector)],
+      cells: [object.metadata.name, desired(rs.spec?.replicas), status?.replicas ?? 0, status?.readyReplicas ?? 0, creationAge(ctx, object), ...containerCells(rs.spec?.template?.spec?.containers), formatLabelSelector(rs.spec?.selector)],
     };
   },
 };
@@ -78,7 +77,7 @@ export const replicationControllerPrinter: Printer = {
     const rc = object as unknown as V1ReplicationController;
     const status = rc.status;
     return {
-      cells: [object.metadata.name, desired(rc.spec?.replicas), status?.replicas ?? 0, status?.readyReplicas ?? 0, age(object, ctx), ...containerCells(rc.spec?.template?.spec?.containers), formatLabels(rc.spec?.selector)],
+      cells: [object.metadata.name, desired(rc.spec?.replicas), status?.replicas ?? 0, status?.readyReplicas ?? 0, creationAge(ctx, object), ...containerCells(rc.spec?.template?.spec?.containers), formatLabels(rc.spec?.selector)],
     };
   },
 };
@@ -88,7 +87,7 @@ export const statefulSetPrinter: Printer = {
   columns: [nameColumn(), column('Ready', 'string', 'Number of the pod with ready state'), ageColumn(), containersColumn(), imagesColumn()],
   print(object, ctx) {
     const sts = object as unknown as V1StatefulSet;
-    return { cells: [object.metadata.name, `${sts.status?.readyReplicas ?? 0}/${desired(sts.spec?.replicas)}`, age(object, ctx), ...containerCells(sts.spec?.template?.spec?.containers)] };
+    return { cells: [object.metadata.name, `${sts.status?.readyReplicas ?? 0}/${desired(sts.spec?.replicas)}`, creationAge(ctx, object), ...containerCells(sts.spec?.template?.spec?.containers)] };
   },
 };
 
@@ -120,7 +119,7 @@ export const daemonSetPrinter: Printer = {
         s?.updatedNumberScheduled ?? 0,
         s?.numberAvailable ?? 0,
         formatLabels(template?.nodeSelector),
-        age(object, ctx),
+        creationAge(ctx, object),
         ...containerCells(template?.containers),
         formatLabelSelector(ds.spec?.selector),
       ],
@@ -152,11 +151,12 @@ function jobCompletions(job: V1Job): string {
   return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
 }
 
-function jobDuration(job: V1Job, now: number): string {
+function jobDuration(job: V1Job, ctx: PrintContext): string {
   const start = parseTime(job.status?.startTime);
   if (start === undefined) return '';
   const end = parseTime(job.status?.completionTime);
-  return humanDuration((end ?? now) - start);
+  // A running Job's duration grows with the clock, like an age.
+  return end === undefined ? elapsed(ctx, start) : humanDuration(end - start);
 }
 
 /** The Job printer: NAME STATUS COMPLETIONS DURATION AGE | CONTAINERS IMAGES SELECTOR. */
@@ -174,7 +174,7 @@ export const jobPrinter: Printer = {
   print(object, ctx) {
     const job = object as unknown as V1Job;
     return {
-      cells: [object.metadata.name, jobStatus(job), jobCompletions(job), jobDuration(job, ctx.now), age(object, ctx), ...containerCells(job.spec?.template?.spec?.containers), formatLabelSelector(job.spec?.selector)],
+      cells: [object.metadata.name, jobStatus(job), jobCompletions(job), jobDuration(job, ctx), creationAge(ctx, object), ...containerCells(job.spec?.template?.spec?.containers), formatLabelSelector(job.spec?.selector)],
     };
   },
 };
@@ -196,7 +196,7 @@ export const cronJobPrinter: Printer = {
   print(object, ctx) {
     const cj = object as unknown as V1CronJob;
     const jobSpec = cj.spec?.jobTemplate?.spec;
-    const last = cj.status?.lastScheduleTime ? since(cj.status.lastScheduleTime, ctx.now) : '<none>';
+    const last = cj.status?.lastScheduleTime ? age(ctx, cj.status.lastScheduleTime) : '<none>';
     return {
       cells: [
         object.metadata.name,
@@ -205,7 +205,7 @@ export const cronJobPrinter: Printer = {
         boolPtr(cj.spec?.suspend),
         cj.status?.active?.length ?? 0,
         last,
-        age(object, ctx),
+        creationAge(ctx, object),
         ...containerCells(jobSpec?.template?.spec?.containers),
         formatLabelSelector(jobSpec?.selector),
       ],
