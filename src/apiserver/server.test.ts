@@ -146,6 +146,54 @@ describe('API server (in process)', () => {
     assert.equal(gone.json().reason, 'Expired');
   });
 
+  test('resourceVersionMatch=Exact lists as of that revision from the store; list options are validated as Kubernetes does', async () => {
+    const ns = 'exact';
+    await call('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+    const a = (await call('POST', `/api/v1/namespaces/${ns}/configmaps`, cm('a'))).json();
+    const at = a.metadata.resourceVersion;
+    await call('POST', `/api/v1/namespaces/${ns}/configmaps`, cm('b'));
+    await call('DELETE', `/api/v1/namespaces/${ns}/configmaps/a`);
+    const names = (reply: Reply) => reply.json().items.map((i: { metadata: { name: string } }) => i.metadata.name);
+    const exact = await call('GET', `/api/v1/namespaces/${ns}/configmaps?resourceVersion=${at}&resourceVersionMatch=Exact`);
+    assert.equal(exact.status, 200);
+    assert.deepEqual(names(exact), ['a'], 'only a existed then');
+    assert.equal(exact.json().metadata.resourceVersion, at);
+    assert.deepEqual(names(await call('GET', `/api/v1/namespaces/${ns}/configmaps?resourceVersion=${at}&resourceVersionMatch=NotOlderThan`)), ['b']);
+    const future = await call('GET', `/api/v1/namespaces/${ns}/configmaps?resourceVersion=${Number(at) + 1_000_000}&resourceVersionMatch=Exact`);
+    assert.equal(future.status, 504);
+    const refusals: [string, string][] = [
+      ['resourceVersionMatch=Exact', 'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided'],
+      ['resourceVersion=0&resourceVersionMatch=Exact', 'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"'],
+      ['resourceVersion=1&resourceVersionMatch=Newest', 'resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""'],
+      ['sendInitialEvents=true', 'sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list'],
+      ['watch=1&sendInitialEvents=true&allowWatchBookmarks=true', 'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'],
+      ['watch=1&resourceVersionMatch=NotOlderThan', 'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'],
+    ];
+    for (const [query, message] of refusals) {
+      const reply = await call('GET', `/api/v1/namespaces/${ns}/configmaps?${query}`);
+      assert.equal(reply.status, 422, query);
+      const status = reply.json();
+      assert.equal(status.reason, 'Invalid');
+      assert.equal(status.details.kind, 'ListOptions');
+      assert.equal(status.details.group, 'meta.k8s.io');
+      assert.equal(status.message, `ListOptions.meta.k8s.io "" is invalid: ${message}`, query);
+    }
+    // What the informers send for a watch-list is accepted: the initial events, then a bookmark.
+    const stream = session.request({ ':path': `/api/v1/namespaces/${ns}/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion=` });
+    stream.setEncoding('utf8');
+    const lines = await new Promise<string[]>((resolve) => {
+      let buf = '';
+      stream.on('data', (d) => {
+        buf += d;
+        const complete = buf.split('\n').slice(0, -1);
+        if (complete.length >= 2) resolve(complete);
+      });
+    });
+    stream.close();
+    assert.deepEqual(lines.map((l) => JSON.parse(l).type), ['ADDED', 'BOOKMARK']);
+    assert.equal(JSON.parse(lines[0]).object.metadata.name, 'b');
+  });
+
   test('a watch whose replay alone exceeds the slow-watcher budget (32 MiB) delivers it all and stays open', async () => {
     // 40 ConfigMaps of ~900 kB: the replay is ~36 MB, written before the client reads a byte.
     const big = 'x'.repeat(900_000);

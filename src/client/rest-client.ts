@@ -149,6 +149,8 @@ export class RestClient implements KubeClient {
       allowWatchBookmarks: opts.allowWatchBookmarks,
       timeoutSeconds: opts.timeoutSeconds,
       sendInitialEvents: opts.sendInitialEvents,
+      // kube-apiserver refuses sendInitialEvents without it (422): the initial events are at least as new as asked.
+      resourceVersionMatch: opts.sendInitialEvents ? 'NotOlderThan' : undefined,
     };
     const { stream } = await this.open({ method: 'GET', path: resourcePath(ref, { namespace: opts.namespace }), query, signal: opts.signal, timeoutMs: 0 });
     const watch = new WatchStream<T>(stream, () => closeStream(stream));

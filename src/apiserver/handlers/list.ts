@@ -1,11 +1,13 @@
 import { badRequest, expired, StatusError } from '../../api/errors.ts';
 import type { KubeObject } from '../../api/object.ts';
 import { apiVersionOf } from '../../api/registry.ts';
+import { FutureRevisionError } from '../../storage/future-revision-error.ts';
 import { CompactedError } from '../../storage/interface.ts';
 import { intParam, sendBytes, wantsTable } from '../http.ts';
 import { decodeStored, type CachedObject } from '../watch-cache.ts';
 import { peekObject } from '../stored-object.ts';
 import { cachedRowText } from './cached-table-rows.ts';
+import { validateListOptions } from './list-options.ts';
 import type { HandlerContext } from './context.ts';
 import { hasSelectors, MATCH_ALL, predicateFor, type ObjectPredicate } from './filter.ts';
 import { applyWarnings, tableBody } from './respond.ts';
@@ -52,12 +54,13 @@ export function scopePrefix(ctx: HandlerContext): string {
  * snapshot, as Kubernetes does. A compacted revision answers 410 Expired.
  */
 export async function handleList(ctx: HandlerContext): Promise<void> {
+  validateListOptions(ctx.query, false);
   const predicate = predicateFor(ctx.info, ctx.query);
   const token = ctx.query.get('continue');
   // kube-apiserver 1.32 serves resourceVersion=0 from its watch cache, which does not paginate: the
   // limit is ignored and the whole list comes back at once (client-go's reflector counts on it).
   const limit = ctx.query.get('resourceVersion') === '0' && !token ? 0 : (intParam(ctx.query, 'limit') ?? 0);
-  const page = token ? await pageFromStore(ctx, decodeContinue(token), limit, predicate) : await pageFromCache(ctx, limit, predicate);
+  const page = token ? await pageFromStore(ctx, decodeContinue(token), limit, predicate) : ctx.query.get('resourceVersionMatch') === 'Exact' ? await exactPage(ctx, limit, predicate) : await pageFromCache(ctx, limit, predicate);
   const listMeta: Record<string, unknown> = { resourceVersion: String(page.revision) };
   if (page.continueToken) listMeta.continue = page.continueToken;
   if (page.remaining !== undefined && page.remaining > 0 && !hasSelectors(ctx.query)) listMeta.remainingItemCount = page.remaining;
@@ -116,7 +119,25 @@ async function waitForResourceVersion(ctx: HandlerContext): Promise<void> {
   await ctx.cache.waitFor(wanted);
 }
 
-async function pageFromStore(ctx: HandlerContext, token: ContinueToken, limit: number, predicate: ObjectPredicate): Promise<Page> {
+/**
+ * resourceVersionMatch=Exact: the list as it was at that revision, read from the store (the watch
+ * cache holds only the present). 410 Expired once compacted, 504 for a revision not yet written.
+ */
+async function exactPage(ctx: HandlerContext, limit: number, predicate: ObjectPredicate): Promise<Page> {
+  const rv = ctx.query.get('resourceVersion') ?? '';
+  const revision = Number(rv);
+  if (!/^\d+$/.test(rv) || !Number.isSafeInteger(revision)) throw badRequest(`invalid resource version: ${rv}`);
+  try {
+    return await pageFromStore(ctx, { v: 'meta.k8s.io/v1', rv: revision, start: scopePrefix(ctx).slice(ctx.store.prefix.length) }, limit, predicate, EXPIRED_EXACT);
+  } catch (err) {
+    if (err instanceof FutureRevisionError) throw new StatusError(504, 'Timeout', `Too large resource version: ${err.requested}, current: ${err.current}`, { retryAfterSeconds: 1 });
+    throw err;
+  }
+}
+
+const EXPIRED_EXACT = 'The resourceVersion for the provided list is too old.';
+
+async function pageFromStore(ctx: HandlerContext, token: ContinueToken, limit: number, predicate: ObjectPredicate, expiredMessage = EXPIRED_CONTINUE): Promise<Page> {
   const prefix = scopePrefix(ctx);
   let startKey = ctx.store.prefix + token.start;
   const items: CachedObject[] = [];
@@ -138,7 +159,7 @@ async function pageFromStore(ctx: HandlerContext, token: ContinueToken, limit: n
       startKey = `${result.items[result.items.length - 1].key}\x00`;
     }
   } catch (err) {
-    if (err instanceof CompactedError) throw expired(EXPIRED_CONTINUE);
+    if (err instanceof CompactedError) throw expired(expiredMessage);
     throw err;
   }
 }

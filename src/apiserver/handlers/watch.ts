@@ -7,6 +7,7 @@ import type { HandlerContext } from './context.ts';
 import { MATCH_ALL, predicateFor } from './filter.ts';
 import { scopePrefix } from './list.ts';
 import { tableOf } from './respond.ts';
+import { validateListOptions } from './list-options.ts';
 
 /** A watcher that falls this far behind is closed; its client relists (Kubernetes drops slow watchers too). */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
@@ -49,6 +50,7 @@ function jsonLine(event: CacheEvent, type: CacheEventType): Buffer {
  * start matching as ADDED, as the Kubernetes cacher does.
  */
 export async function handleWatch(ctx: HandlerContext): Promise<void> {
+  validateListOptions(ctx.query, true);
   const predicate = predicateFor(ctx.info, ctx.query, ctx.request.name);
   const prefix = scopePrefix(ctx);
   const asTable = wantsTable(ctx.req);
