@@ -36,6 +36,22 @@ export interface ServerFlags extends NodeFlags {
   /** Run the scheduler and controller manager on the API server's thread rather than in a worker thread. */
   controlPlaneInProcess?: boolean;
   clusterCidr?: string;
+  maxRequestsInflight?: string;
+  maxMutatingRequestsInflight?: string;
+}
+
+/**
+ * The API server's concurrency limit from kube-apiserver's two flags: with priority and fairness
+ * their sum is the seats shared among the priority levels (400 + 200 = 600 by default); both 0
+ * turn the limit off. Anything but non-negative integers is refused.
+ */
+export function flowControlSeats(flags: Pick<ServerFlags, 'maxRequestsInflight' | 'maxMutatingRequestsInflight'>): number {
+  const count = (name: string, value: string | undefined, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value)) throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+  return count('max-requests-inflight', flags.maxRequestsInflight, 400) + count('max-mutating-requests-inflight', flags.maxMutatingRequestsInflight, 200);
 }
 
 /** Kubernetes compacts every 5 minutes; like kine, skiff keeps the last 1000 revisions of history. */
@@ -65,6 +81,7 @@ async function openStorage(flags: ServerFlags, serverDir: string): Promise<Stora
 /** Starts the control plane: store, API server, kubeconfig. Returns a function that stops it. */
 export async function runServer(flags: ServerFlags): Promise<() => Promise<void>> {
   const log = pino({ name: 'skiff-server' }, pino.destination(2));
+  const seats = flowControlSeats(flags); // a bad value fails before anything starts
   const dataDir = resolve(flags.dataDir);
   const serverDir = join(dataDir, 'server');
   mkdirSync(serverDir, { recursive: true, mode: 0o700 });
@@ -78,7 +95,7 @@ export async function runServer(flags: ServerFlags): Promise<() => Promise<void>
   // metrics.k8s.io is served from the kubelets' /stats/summary (what metrics-server does in a k3s cluster).
   let fromKubelets: KubeletStatsSource | undefined;
   const kubeletStats: KubeletStatsSource = { summary: (node: KubeObject) => fromKubelets!.summary(node) };
-  const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), serviceAccountKey, kubeletStats, advertiseAddress: flags.advertiseAddress, log: (msg, extra) => log.error(extra ?? {}, msg) });
+  const api = new ApiServer({ storage, pki, metrics, authenticator: new Authenticator({ tokens }), serviceAccountKey, kubeletStats, advertiseAddress: flags.advertiseAddress, flowControlSeats: seats, log: (msg, extra) => log.error(extra ?? {}, msg) });
   fromKubelets = httpsKubeletStats(api, { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey });
   const listening = await api.start(port, flags.bindAddress);
   const stopMonitor = monitorStalls((msg, extra) => log.warn(extra ?? {}, msg));
@@ -149,7 +166,9 @@ export function registerServerCommand(program: Command): void {
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--disable-controller-manager', 'do not run the controllers')
     .option('--control-plane-in-process', 'run the scheduler and controllers on the API server thread (default: one worker thread for both)')
-    .option('--cluster-cidr <cidr>', 'pod network, a /24 per node', '10.42.0.0/16');
+    .option('--cluster-cidr <cidr>', 'pod network, a /24 per node', '10.42.0.0/16')
+    .option('--max-requests-inflight <n>', 'with --max-mutating-requests-inflight, the requests served at once (priority and fairness seats); both 0: no limit', '400')
+    .option('--max-mutating-requests-inflight <n>', 'see --max-requests-inflight', '200');
   addNodeOptions(server)
     .action(async (flags: ServerFlags) => {
       stopOnSignal(await runServer(flags));
