@@ -16,6 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createSecureServer } from 'node:http2';
 import { join } from 'node:path';
+import { MAX_SESSION_MEMORY_MB } from '../src/apiserver/server.ts';
 import { freePort } from '../test/e2e/harness.ts';
 import { runLoad, type LoadOptions, type LoadResult } from './api-load.ts';
 import { H2Client } from './h2-client.ts';
@@ -30,7 +31,8 @@ function serve(tlsDir: string, port: number, objectFile: string, listFile: strin
   const list = readFileSync(listFile);
   const tls = (name: string): Buffer => readFileSync(join(tlsDir, name));
   // The options skiff's API server uses (src/apiserver/server.ts), so TLS and HTTP/2 cost the same.
-  const server = createSecureServer({ allowHTTP1: true, key: tls('serving.key'), cert: tls('serving.crt'), ca: tls('ca.crt'), requestCert: true, rejectUnauthorized: false }, (req, res) => {
+  const options = { allowHTTP1: true, key: tls('serving.key'), cert: tls('serving.crt'), ca: tls('ca.crt'), requestCert: true, rejectUnauthorized: false, maxSessionMemory: MAX_SESSION_MEMORY_MB };
+  const server = createSecureServer(options, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {

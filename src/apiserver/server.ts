@@ -76,7 +76,7 @@ const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
  * stream with ENHANCE_YOUR_CALM (binds failed, were retried and hit 409s: 300 pods/s instead of
  * 1,150 at 5,000 nodes). kube-apiserver has no such per-connection cap.
  */
-const MAX_SESSION_MEMORY_MB = 512;
+export const MAX_SESSION_MEMORY_MB = 512;
 
 export class ApiServer implements StoreLookup {
   readonly cache: WatchCache;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { KubeObject } from '../api/object.ts';
-import { decodeStored, encodeForWrite, encodeStored, forgetWritten, metadataText, peekObject, readWithMetadataSpan } from './stored-object.ts';
+import { decodeStored, encodeForWrite, encodeStored, forgetWritten, peekObject, readWithMetadataSpan } from './stored-object.ts';
 
 /** Metadata and data with everything a string scanner can trip over: quotes, escapes, braces, non-ASCII. */
 function tricky(): KubeObject {
@@ -43,11 +43,12 @@ test('values written by others (any key order, empty metadata, their own resourc
   }
 });
 
-test('metadataText cuts exactly the metadata out of the cached text', () => {
+test('the metadata span cuts exactly the metadata out of the cached text; none for text that is not canonical', () => {
   const entry = decodeStored({ key: 'k', value: encodeStored(tricky()), createRevision: 1, modRevision: 4 });
-  assert.deepEqual(JSON.parse(metadataText(entry.json, entry.object)!), entry.object.metadata);
+  const [start, end] = readWithMetadataSpan(entry).metadataSpan!;
+  assert.deepEqual(JSON.parse(entry.bytes.toString('utf8', start, end)), entry.object.metadata);
   const foreign = decodeStored({ key: 'k', value: '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"}}', createRevision: 1, modRevision: 2 });
-  assert.equal(metadataText(foreign.json, foreign.object), undefined);
+  assert.equal(readWithMetadataSpan(foreign).metadataSpan, undefined);
 });
 
 test('peekObject and readWithMetadataSpan read an entry in a later turn without freezing or holding what they parse', async () => {

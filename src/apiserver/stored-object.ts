@@ -212,9 +212,10 @@ export function decodeStored(kv: KeyValue, revision = kv.modRevision): CachedObj
  * leaves garbage that dies young, rather than ten thousand frozen objects the collector must copy
  * and promote before the turn ends (a 10,000-pod Table spent more time freezing than printing).
  */
-export function peekObject(entry: CachedObject): KubeObject {
-  if (entry instanceof CachedEntry) return entry.decoded ?? (JSON.parse(entry.json) as KubeObject);
-  return entry.object;
+export function peekObject(entry: CachedObject, json?: string): KubeObject {
+  if (!(entry instanceof CachedEntry)) return entry.object;
+  // `json`: the entry's text when the caller has decoded it already (it is decoded once, not twice).
+  return entry.decoded ?? (JSON.parse(json ?? entry.json) as KubeObject);
 }
 
 /**
@@ -223,21 +224,12 @@ export function peekObject(entry: CachedObject): KubeObject {
  */
 export function readWithMetadataSpan(entry: CachedObject): { object: KubeObject; metadataSpan?: [number, number] } {
   const json = entry.json;
-  const object = entry instanceof CachedEntry ? (entry.decoded ?? (JSON.parse(json) as KubeObject)) : entry.object;
+  const object = peekObject(entry, json);
   const range = metadataRange(json, object);
   if (!range) return { object };
   // The canonical prefix is ASCII, so the start is the same in characters and bytes.
   const [start, end] = range;
   return { object, metadataSpan: [start, start + Buffer.byteLength(json.slice(start, end))] };
-}
-
-/**
- * The text of an object's metadata cut from `json`, the object's canonical JSON (no
- * serialization), or undefined when that text is not canonical.
- */
-export function metadataText(json: string, object: KubeObject): string | undefined {
-  const range = metadataRange(json, object);
-  return range && json.slice(range[0], range[1]);
 }
 
 /** Where the metadata object lies in canonical `json` (character offsets), or undefined. */

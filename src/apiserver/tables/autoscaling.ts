@@ -3,12 +3,10 @@
  * shape as Kubernetes prints from its internal type) and PodDisruptionBudgets.
  */
 import type { V1PodDisruptionBudget, V2HorizontalPodAutoscaler, V2MetricSpec, V2MetricStatus } from '@kubernetes/client-node';
-import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
 import { creationAge } from './duration.ts';
 import { intOrString } from './format.ts';
-import { ageColumn, column, nameColumn, type PrintContext, type Printer } from './printer.ts';
-
+import { ageColumn, column, nameColumn, type Printer } from './printer.ts';
 
 /** A Quantity pointer's String(): Go prints `<nil>` for a nil *Quantity. */
 function q(value: unknown): string {

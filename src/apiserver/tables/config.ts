@@ -8,7 +8,7 @@ import { parseApiVersion } from '../../api/registry.ts';
 import { doc } from './descriptions.ts';
 import { creationAge } from './duration.ts';
 import { quantity } from './format.ts';
-import { ageColumn, column, nameColumn, type PrintContext, type Printer } from './printer.ts';
+import { ageColumn, column, nameColumn, type Printer } from './printer.ts';
 
 const count = (map: object | undefined) => Object.keys(map ?? {}).length;
 

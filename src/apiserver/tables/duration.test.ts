@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanDuration, since } from './duration.ts';
+import { age, humanDuration } from './duration.ts';
 
 const s = 1000;
 const m = 60 * s;
@@ -51,9 +51,9 @@ describe('humanDuration (apimachinery duration.HumanDuration)', () => {
 describe('since', () => {
   test('ages a timestamp against the given clock, <unknown> when unset', () => {
     const now = Date.parse('2024-05-01T12:00:00Z');
-    assert.equal(since('2024-05-01T11:58:30Z', now), '90s');
-    assert.equal(since('2024-04-29T08:00:00Z', now), '2d4h');
-    assert.equal(since(undefined, now), '<unknown>');
-    assert.equal(since('', now), '<unknown>');
+    assert.equal(age({ now }, '2024-05-01T11:58:30Z'), '90s');
+    assert.equal(age({ now }, '2024-04-29T08:00:00Z'), '2d4h');
+    assert.equal(age({ now }, undefined), '<unknown>');
+    assert.equal(age({ now }, ''), '<unknown>');
   });
 });

@@ -50,14 +50,6 @@ export function parseTime(timestamp: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/**
- * The age of a timestamp at `now`, as the printers' `translateTimestampSince`: `<unknown>` when the
- * timestamp is unset (the zero time in Go).
- */
-export function since(timestamp: unknown, now: number): string {
-  return age({ now }, timestamp);
-}
-
 /** The clock a Table is printed against; `markAges` asks for {@link AgeCell}s instead of plain text. */
 export interface AgeClock {
   now: number;
@@ -87,7 +79,10 @@ export class AgeCell extends String {
   }
 }
 
-/** The age of `timestamp` on `clock` (as {@link since}); an AgeCell when the clock marks ages. */
+/**
+ * The age of `timestamp` on `clock`, as the printers' `translateTimestampSince`: `<unknown>` when the
+ * timestamp is unset (the zero time in Go); an AgeCell when the clock marks ages.
+ */
 export function age(clock: AgeClock, timestamp: unknown): string {
   const ms = parseTime(timestamp);
   return ms === undefined ? '<unknown>' : elapsed(clock, ms);

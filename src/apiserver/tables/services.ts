@@ -3,12 +3,10 @@
  * and NetworkPolicies, with the columns of Kubernetes 1.32.
  */
 import type { V1EndpointSlice, V1Endpoints, V1Ingress, V1IngressClass, V1NetworkPolicy, V1Service } from '@kubernetes/client-node';
-import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
 import { creationAge } from './duration.ts';
 import { formatLabels, formatLabelSelector, listWithMore } from './format.ts';
-import { ageColumn, column, nameColumn, type PrintContext, type Printer } from './printer.ts';
-
+import { ageColumn, column, nameColumn, type Printer } from './printer.ts';
 
 /** Unique load-balancer IPs (or hostnames), sorted, comma-joined. Never clipped: the server prints wide. */
 function loadBalancerIngress(ingress: Array<{ ip?: string; hostname?: string }> | undefined): string {

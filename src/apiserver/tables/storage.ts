@@ -7,8 +7,7 @@ import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
 import { creationAge } from './duration.ts';
 import { quantity } from './format.ts';
-import { ageColumn, column, nameColumn, type PrintContext, type Printer } from './printer.ts';
-
+import { ageColumn, column, nameColumn, type Printer } from './printer.ts';
 
 /** The beta annotation that, when present, names the class instead of spec.storageClassName. */
 const BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';

@@ -3,7 +3,6 @@
  * ReplicationControllers, Jobs and CronJobs, with the columns of Kubernetes 1.32.
  */
 import type { V1CronJob, V1DaemonSet, V1Deployment, V1Job, V1JobCondition, V1ReplicaSet, V1ReplicationController, V1StatefulSet } from '@kubernetes/client-node';
-import type { KubeObject } from '../../api/object.ts';
 import { doc } from './descriptions.ts';
 import { age, creationAge, elapsed, humanDuration, parseTime } from './duration.ts';
 import { boolPtr, containerCells, formatLabels, formatLabelSelector, selectorString } from './format.ts';
